@@ -1,0 +1,1 @@
+"""Bundled routines (YAML); this file only makes the folder importable as package data."""

@@ -1,0 +1,55 @@
+"""The flat cue list a routine compiles to: the unit of playback, navigation and progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+CueKind = Literal["say", "pause", "breath", "hold", "count"]
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One step of playback: optional speech plus a minimum duration.
+
+    A cue ends when its speech has finished *and* ``seconds`` (scaled by the pacing
+    factor) have passed since the cue started, so "Inhale" with ``seconds=4`` lasts four
+    seconds however quickly the voice says the word.
+    """
+
+    index: int
+    """Position in the compiled list (0-based)."""
+    section: int
+    """Index of the section (chapter) this cue belongs to (0-based)."""
+    section_title: str
+    """Title of that section, spoken by "status"."""
+    step: int
+    """Index of the top-level block inside the section this cue came from (0-based)."""
+    kind: CueKind
+    """``say`` is an instruction; ``pause``/``hold`` are timed silence; ``breath`` and
+    ``count`` are pacing words (they are not what "repeat" repeats)."""
+    text: str | None
+    """What the coach says at the start of the cue; ``None`` for silence."""
+    seconds: float = 0.0
+    """Minimum length of the cue in seconds at pace 1.0, measured from its start."""
+
+    @property
+    def is_instruction(self) -> bool:
+        return self.kind == "say"
+
+
+WORDS_PER_SECOND = 2.6
+"""Rough speaking speed of a Piper voice at rate 1.0, for estimates before synthesis."""
+
+
+def estimate_speech_seconds(text: str | None, rate: float = 1.0) -> float:
+    """How long ``text`` takes to say, before it has been synthesized."""
+    if not text:
+        return 0.0
+    return len(text.split()) / (WORDS_PER_SECOND * rate) + 0.3
+
+
+def estimate_cue_seconds(cue: Cue, rate: float = 1.0, sentence_gap: float = 0.0) -> float:
+    """Expected length of a cue at ``rate`` (timed parts stretch as the rate slows)."""
+    speech = estimate_speech_seconds(cue.text, rate) + (sentence_gap / rate if cue.text else 0.0)
+    return max(speech, cue.seconds / rate)
