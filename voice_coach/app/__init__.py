@@ -1,0 +1,1 @@
+"""Wiring: joins the Session, the synthesizer, the player and (later) the listener."""
