@@ -14,7 +14,7 @@ import sys
 from voice_coach import __version__
 from voice_coach.errors import UserError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("cmd_config", "cmd_devices", "cmd_models")
 
 
 def build_parser() -> argparse.ArgumentParser:

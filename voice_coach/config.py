@@ -1,0 +1,282 @@
+"""The user's config file (TOML): loading, validation and the commented default.
+
+Every key is declared once in ``KEYS``; loading, error messages, ``config --init`` and
+``config --show`` are all driven by that table so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from voice_coach import paths
+from voice_coach.errors import UserError
+
+ENGINES = ("auto", "vosk", "pocketsphinx")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+RATE_RANGE = (0.7, 1.3)
+VOLUME_RANGE = (0.2, 1.0)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Effective settings: the defaults overlaid with the user's config file."""
+
+    input_device: str | int | None = None
+    """Microphone: a case-insensitive substring of the device name or a PortAudio index as
+    shown by ``voice-coach devices``; None = the system default input."""
+    output_device: str | int | None = None
+    """Speaker, chosen like ``input_device``; None = the system default output."""
+    wake_phrase: str = "hey coach"
+    """Words that wake the coach while idle (lower-case text as it would be spoken)."""
+    engine: str = "auto"
+    """Recognizer: "vosk", "pocketsphinx", or "auto" (Vosk when a model for ``language`` is
+    installed, else PocketSphinx)."""
+    vosk_model: Path | None = None
+    """Vosk model directory; None = the one installed for ``language`` under ``models_dir``."""
+    language: str = "en"
+    """Language of the commands and phrases (ISO 639-1 code, e.g. "en", "ko")."""
+    voice: Path | None = None
+    """Piper voice (.onnx file with its .onnx.json beside it); None = the bundled voice."""
+    rate: float = 1.0
+    """Speaking rate, a multiplier of the voice's natural speed (0.7-1.3)."""
+    volume: float = 0.8
+    """Playback volume, a linear gain (0.2-1.0)."""
+    routines_dir: Path = field(default_factory=paths.default_routines_dir)
+    """Folder of the user's own routine files (.yaml), searched besides the bundled ones."""
+    models_dir: Path = field(default_factory=paths.default_models_dir)
+    """Folder where ``voice-coach models fetch`` installs models and where they are looked up."""
+    log_level: str = "WARNING"
+    """Logging threshold: DEBUG, INFO, WARNING or ERROR."""
+    source: Path | None = field(default=None, compare=False)
+    """The file these settings were read from; None when only defaults apply."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting in the file: where it lives, how it is checked, how it is documented."""
+
+    table: str
+    """TOML table name, e.g. "speech"."""
+    name: str
+    """Key inside the table; also the ``Config`` field name."""
+    parse: Callable[[object, Path], object]
+    """Turns the raw TOML value into the field value; raises ValueError("is ...") if bad.
+    The second argument is the config file's folder (for relative paths)."""
+    help: str
+    """Comment written above the key by ``config --init``."""
+    example: str = ""
+    """TOML value shown commented-out when the default is None or machine-specific."""
+
+
+def _device(value: object, _base: Path) -> str | int | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("must be a device name (text) or an index (whole number)")
+    if isinstance(value, int) and value < 0:
+        raise ValueError("must be an index >= 0")
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _text(value: object, _base: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be non-empty text")
+    return " ".join(value.split())
+
+
+def _choice(options: tuple[str, ...], upper: bool = False) -> Callable[[object, Path], str]:
+    def parse(value: object, _base: Path) -> str:
+        text = value.upper() if upper and isinstance(value, str) else value
+        if text not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return str(text)
+
+    return parse
+
+
+def _language(value: object, _base: Path) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2,3}([-_][A-Za-z]{2,4})?", value):
+        raise ValueError('must be a language code such as "en" or "ko"')
+    return value
+
+
+def _number(low: float, high: float) -> Callable[[object, Path], float]:
+    def parse(value: object, _base: Path) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        if not low <= value <= high:
+            raise ValueError(f"is out of range {low}-{high}")
+        return float(value)
+
+    return parse
+
+
+def _path(value: object, base: Path) -> Path | None:
+    if not isinstance(value, str):
+        raise ValueError("must be a path (text)")
+    if not value.strip():
+        return None
+    path = Path(value).expanduser()
+    # Relative paths mean "next to the config file", not "wherever the daemon was started".
+    return path if path.is_absolute() else base / path
+
+
+def _required_path(value: object, base: Path) -> Path:
+    path = _path(value, base)
+    if path is None:
+        raise ValueError("must be a non-empty path")
+    return path
+
+
+KEYS: tuple[Key, ...] = (
+    Key("audio", "input_device", _device,
+        "Microphone: part of its name or its index from `voice-coach devices`.\n"
+        "Leave unset for the system default.", '"USB"'),
+    Key("audio", "output_device", _device,
+        "Speaker, chosen the same way. Leave unset for the system default.", "0"),
+    Key("listen", "wake_phrase", _text, "What you say to wake the coach while it is idle."),
+    Key("listen", "engine", _choice(ENGINES),
+        'Recognizer: "auto" (Vosk if a model is installed, else PocketSphinx), "vosk",\n'
+        '"pocketsphinx".'),
+    Key("listen", "vosk_model", _path,
+        "Vosk model folder. Unset = the model installed for `language`\n"
+        "(see `voice-coach models list`).", '"~/models/vosk-model-small-en-us-0.15"'),
+    Key("listen", "language", _language, 'Language of the spoken commands: "en", "ko", ...'),
+    Key("speech", "voice", _path,
+        "Piper voice (.onnx, with its .onnx.json next to it). Unset = the bundled voice.",
+        '"~/voices/en_US-lessac-medium.onnx"'),
+    Key("speech", "rate", _number(*RATE_RANGE),
+        f"Speaking speed multiplier, {RATE_RANGE[0]}-{RATE_RANGE[1]} (1.0 = natural)."),
+    Key("speech", "volume", _number(*VOLUME_RANGE),
+        f"Playback volume, {VOLUME_RANGE[0]}-{VOLUME_RANGE[1]}."),
+    Key("general", "routines_dir", _required_path,
+        "Folder with your own routines (.yaml).", '"~/.local/share/voice-coach/routines"'),
+    Key("general", "models_dir", _required_path,
+        "Folder for downloaded models.", '"~/.local/share/voice-coach/models"'),
+    Key("general", "log_level", _choice(LOG_LEVELS, upper=True),
+        "Logging threshold: DEBUG, INFO, WARNING or ERROR."),
+)
+TABLES: tuple[str, ...] = tuple(dict.fromkeys(key.table for key in KEYS))
+_COMMENTED_BY_DEFAULT = {"routines_dir", "models_dir"}  # machine-specific: follow XDG unless set
+
+
+def toml_value(value: object) -> str:
+    """Render a Python value as a TOML literal (for messages and generated files)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, Path):
+        value = str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, dict):
+        return "{...}"
+    return json.dumps(value, default=str)
+
+
+def _parse_toml(path: Path) -> dict[str, object]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found (create one: voice-coach config "
+                        f"--init --config {path})") from None
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read config: {error.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if where:
+            message = message[: where.start()].strip()
+            raise UserError(f"{path}:{where[1]}:{where[2]}: invalid TOML: {message}") from None
+        raise UserError(f"{path}: invalid TOML: {message}") from None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate a config file; ``None`` means the default location.
+
+    A missing default file means "all defaults"; a missing explicit path is an error. Any
+    unknown table/key or bad value raises UserError naming the file and the key.
+    """
+    explicit = path is not None
+    path = path if path is not None else paths.default_config_path()
+    if not explicit and not path.exists():
+        return Config()
+    data = _parse_toml(path)
+    by_table = {table: {k.name: k for k in KEYS if k.table == table} for table in TABLES}
+    base = path.parent
+    values: dict[str, object] = {}
+    for table, content in data.items():
+        if table not in by_table:
+            if isinstance(content, dict):
+                raise UserError(f"{path}: unknown table [{table}] "
+                                f"(known: {', '.join(f'[{t}]' for t in TABLES)})")
+            hint = next((f"; did you mean [{k.table}] {k.name}?" for k in KEYS if k.name == table),
+                        "")
+            raise UserError(f"{path}: unknown key {table} outside any table{hint}")
+        if not isinstance(content, dict):
+            raise UserError(f"{path}: {table} must be a table: [{table}]")
+        for name, raw in content.items():
+            key = by_table[table].get(name)
+            if key is None:
+                known = ", ".join(by_table[table])
+                raise UserError(f"{path}: unknown key [{table}] {name} (known: {known})")
+            try:
+                values[name] = key.parse(raw, base)
+            except ValueError as error:
+                raise UserError(f"{path}: [{table}] {name} = {toml_value(raw)} {error}") from None
+    return Config(**values, source=path)
+
+
+def render_config(config: Config, *, defaults: bool = False) -> str:
+    """The config as commented TOML; ``defaults`` writes the file ``config --init`` creates.
+
+    Keys whose value is None, and (for the default file) the machine-specific folders, are
+    written commented-out so that loading the text back gives exactly ``config``.
+    """
+    lines = ["# voice-coach configuration (TOML). Every key is optional; delete what you",
+             "# don't change. Reference: README, section \"Configuration\".", ""]
+    current = {f.name: getattr(config, f.name) for f in fields(config)}
+    for table in TABLES:
+        lines.append(f"[{table}]")
+        for key in (k for k in KEYS if k.table == table):
+            lines.extend(f"# {line}" for line in key.help.splitlines())
+            value = current[key.name]
+            if value is None:
+                lines.append(f"# {key.name} = {key.example}")
+            elif defaults and key.name in _COMMENTED_BY_DEFAULT:
+                lines.append(f"# {key.name} = {toml_value(value)}")
+            else:
+                lines.append(f"{key.name} = {toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_default_config(path: Path, *, force: bool = False) -> None:
+    """Create the commented default config at ``path`` (atomically; never clobbers unasked)."""
+    if path.exists() and not force:
+        raise UserError(f"{path}: already exists; use --force to overwrite it")
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory")
+    try:
+        paths.atomic_write_text(path, render_config(Config(), defaults=True))
+    except OSError as error:
+        raise UserError(f"{path}: cannot write config: {error.strerror}") from None
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the shared ``--config PATH`` option to a sub-command's parser."""
+    parser.add_argument(
+        "--config", type=Path, default=None, metavar="PATH",
+        help=f"config file (default: {paths.default_config_path()})",
+    )
