@@ -1,0 +1,1 @@
+"""Listening: microphone to 16 kHz, echo cancellation, voice activity, recognition, commands."""

@@ -1,0 +1,66 @@
+"""The recognizer protocol shared by the Vosk and PocketSphinx engines.
+
+Engines take 16 kHz mono int16 audio in blocks of any size and return final hypotheses
+when they detect the end of an utterance. Times are seconds since the engine's stream
+began (the first sample ever passed to ``accept``; ``reset`` does not restart the clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+"""Sample rate every engine expects, Hz."""
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    """Normalized word as decoded (garbage words included, so the parser can reject)."""
+    confidence: float
+    """Posterior probability of the word, 0..1."""
+    start: float
+    """Seconds since the start of the engine's stream."""
+    end: float
+    """Seconds since the start of the engine's stream."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    text: str
+    """All decoded words joined by spaces (normalized)."""
+    words: tuple[Word, ...]
+    start: float
+    """Start of the utterance (speech segment), seconds in the engine's stream."""
+    end: float
+    """End of the utterance (last speech), seconds in the engine's stream."""
+    decided: float
+    """Stream time at which the engine produced this result (end + endpoint delay), s."""
+
+
+class Recognizer(Protocol):
+    """A streaming recognizer restricted to a phrase table's phrases plus a garbage path."""
+
+    def accept(self, pcm16: np.ndarray) -> list[Hypothesis]:
+        """Feed int16 16 kHz mono samples; return hypotheses finished at endpoints."""
+        ...
+
+    def flush(self) -> list[Hypothesis]:
+        """End the current utterance (e.g. end of file) and return what it held."""
+        ...
+
+    def reset(self) -> None:
+        """Drop the utterance in progress (e.g. after the coach started speaking)."""
+        ...
+
+
+def as_int16(pcm: np.ndarray) -> np.ndarray:
+    """Accept int16 as is; convert float (-1..1) to int16 with clipping."""
+    pcm = np.asarray(pcm)
+    if pcm.dtype == np.int16:
+        return np.ascontiguousarray(pcm.reshape(-1))
+    scaled = np.clip(pcm.astype(np.float32).reshape(-1), -1.0, 1.0) * 32767.0
+    return np.round(scaled).astype(np.int16)

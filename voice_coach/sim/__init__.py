@@ -1,0 +1,1 @@
+"""Simulation of the bedside room for tests, benchmarks and the demo (no hardware)."""
