@@ -1,0 +1,57 @@
+"""Sound-card output: device lookup errors and the callback's re-blocking, without hardware."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voice_coach.errors import UserError
+from voice_coach.speech.device import DeviceOutput, resolve_output_device
+from voice_coach.speech.player import Player
+
+
+def test_unknown_device_name_is_a_user_error_naming_it() -> None:
+    with pytest.raises(UserError, match="'no-such-speaker-xyz' not found") as info:
+        resolve_output_device("no-such-speaker-xyz")
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_device_index_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="device 9999 not found"):
+        DeviceOutput(Player(22050, 441), device=9999)
+
+
+def callback_only(player: Player) -> DeviceOutput:
+    """A DeviceOutput without a stream, to drive its callback the way PortAudio would."""
+    out = DeviceOutput.__new__(DeviceOutput)
+    out.player, out.underflows, out.callback_errors = player, 0, 0
+    out._leftover = np.zeros(0, dtype=np.float32)
+    return out
+
+
+def test_callback_re_blocks_to_any_frame_count() -> None:
+    player = Player(16000, 320)
+    speech = np.linspace(-0.9, 0.9, 5000, dtype=np.float32)
+    player.play(1, speech)
+    out = callback_only(player)
+    chunks = []
+    for frames in (100, 512, 320, 1000, 77, 4000):
+        buffer = np.full((frames, 1), 9.0, dtype=np.float32)
+        out._callback(buffer, frames, None, None)
+        chunks.append(buffer[:, 0].copy())
+    played = np.concatenate(chunks)
+    assert np.array_equal(played[:5000], speech) and not played[5000:].any()
+
+
+def test_callback_never_raises() -> None:
+    player = Player(16000, 320)
+
+    def broken(_uid: int) -> None:
+        raise RuntimeError("consumer bug")
+
+    player.on_done = broken
+    player.play(1, np.ones(10, dtype=np.float32))
+    out = callback_only(player)
+    buffer = np.ones((320, 1), dtype=np.float32)
+    out._callback(buffer, 320, None, None)
+    assert not buffer.any() and out.callback_errors == 1
