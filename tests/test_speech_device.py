@@ -55,3 +55,14 @@ def test_callback_never_raises() -> None:
     buffer = np.ones((320, 1), dtype=np.float32)
     out._callback(buffer, 320, None, None)
     assert not buffer.any() and out.callback_errors == 1
+
+
+def test_missing_portaudio_is_a_user_error_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes.util
+    import sys
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.delitem(sys.modules, "_sounddevice_data", raising=False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    with pytest.raises(UserError, match="sudo apt install libportaudio2"):
+        DeviceOutput(Player(22050, 441))
