@@ -24,49 +24,21 @@ def import_sounddevice() -> Any:
     return sounddevice
 
 
-def output_devices() -> list[tuple[int, str]]:
-    """(index, name) of every device that can play sound."""
-    sd = import_sounddevice()
-    return [
-        (index, str(info["name"]))
-        for index, info in enumerate(sd.query_devices())
-        if int(info["max_output_channels"]) > 0
-    ]
-
-
 def resolve_output_device(device: str | int | None) -> int | None:
-    """Device index for a name substring or index; None means the system default.
+    """Device index for a name substring or index (digits count as an index); None means the
+    system default. Raises UserError naming the device when it is not there, or when there
+    is no output device at all."""
+    from voice_coach.audio_devices import list_devices, resolve_device
 
-    Raises UserError naming the device when it is not there, or when there is no output
-    device at all.
-    """
-    sd = import_sounddevice()
-    devices = output_devices()
-    hint = "; use --to FILE.wav to render without a speaker"
-    if device is None or device == "":
-        try:
-            sd.query_devices(kind="output")
-        except Exception:  # noqa: BLE001 - PortAudioError or ValueError, depending on host API
-            raise UserError(f"no audio output device found{hint}") from None
-        return None
-    if isinstance(device, int) or str(device).strip().isdigit():
-        index = int(device)
-        if any(i == index for i, _ in devices):
-            return index
-        raise UserError(f"audio output device {index} not found{_available(devices)}")
-    wanted = str(device).strip().lower()
-    exact = [i for i, name in devices if name.lower() == wanted]
-    partial = [i for i, name in devices if wanted in name.lower()]
-    if exact or partial:
-        return (exact or partial)[0]
-    raise UserError(f"audio output device '{device}' not found{_available(devices)}")
-
-
-def _available(devices: list[tuple[int, str]]) -> str:
-    if not devices:
-        return " (no output devices available; use --to FILE.wav)"
-    names = ", ".join(f"{i}: {name}" for i, name in devices[:8])
-    return f" (available: {names})"
+    import_sounddevice()
+    if isinstance(device, str):
+        device = int(device) if device.strip().isdigit() else (device.strip() or None)
+    outputs = [d for d in list_devices() if d.max_output_channels > 0]
+    if not outputs:
+        named = "" if device is None else f" (asked for {device!r})"
+        raise UserError(f"no audio output device found{named}; "
+                        "use --to FILE.wav to render without a speaker")
+    return resolve_device(device, "output", outputs)
 
 
 class DeviceOutput:
@@ -80,13 +52,19 @@ class DeviceOutput:
         self._sd = import_sounddevice()
         index = resolve_output_device(device)
         name = "default" if device is None else repr(device)
-        try:
-            self._sd.check_output_settings(
-                device=index, channels=1, dtype="float32", samplerate=player.sample_rate
+        self.device_rate = self._pick_rate(index, player.sample_rate)
+        self._resampler: Any = None
+        if self.device_rate != player.sample_rate:
+            import soxr
+
+            # Low-quality soxr keeps the added delay under 1 ms; plenty for speech.
+            self._resampler = soxr.ResampleStream(
+                player.sample_rate, self.device_rate, 1, dtype="float32", quality="LQ"
             )
+        try:
             self._stream = self._sd.OutputStream(
-                samplerate=player.sample_rate,
-                blocksize=player.block_size,
+                samplerate=self.device_rate,
+                blocksize=player.block_size if self._resampler is None else 0,
                 device=index,
                 channels=1,
                 dtype="float32",
@@ -95,10 +73,24 @@ class DeviceOutput:
             )
         except Exception as error:  # noqa: BLE001 - PortAudioError/ValueError from the host API
             raise UserError(
-                f"audio output device {name} cannot play mono {player.sample_rate} Hz "
-                f"({error}); try the 'default' or 'pulse' device"
+                f"audio output device {name} cannot be opened ({error}); "
+                "check `voice-coach devices` or try the 'default' or 'pulse' device"
             ) from None
         self._leftover = np.zeros(0, dtype=np.float32)
+
+    def _pick_rate(self, index: int | None, rate: int) -> int:
+        """The voice's own rate if the device takes it, else the device's preferred rate
+        (many USB and HDMI outputs opened directly only accept 44.1 or 48 kHz)."""
+        try:
+            self._sd.check_output_settings(
+                device=index, channels=1, dtype="float32", samplerate=rate
+            )
+            return rate
+        except Exception:  # noqa: BLE001 - PortAudioError/ValueError from the host API
+            info = self._sd.query_devices(index, kind="output" if index is None else None)
+            fallback = int(info["default_samplerate"])
+            log.info("output device does not take %d Hz; resampling to %d Hz", rate, fallback)
+            return fallback
 
     def start(self) -> None:
         self._stream.start()
@@ -122,7 +114,10 @@ class DeviceOutput:
                 log.warning("audio output underflow (%d so far)", self.underflows)
             buffer = self._leftover
             while len(buffer) < frames:
-                buffer = np.concatenate([buffer, self.player.read_block()])
+                block = self.player.read_block()
+                if self._resampler is not None:
+                    block = self._resampler.resample_chunk(block)
+                buffer = np.concatenate([buffer, block])
             outdata[:, 0] = buffer[:frames]
             self._leftover = buffer[frames:]
         except Exception:  # noqa: BLE001
