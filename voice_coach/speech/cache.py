@@ -28,8 +28,9 @@ _PCM_SCALE = 32767.0
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/voice-coach/tts`` (``~/.cache/voice-coach/tts`` when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "voice-coach" / "tts"
+    from voice_coach import paths
+
+    return paths.cache_dir() / "tts"
 
 
 def cache_key(voice_id: str, text: str, rate: float) -> str:
