@@ -1,0 +1,76 @@
+"""The short things the coach says in reply to commands.
+
+Kept in one place so they stay short, kind and consistent, and so the listener side can
+see exactly which sentences the coach itself may say (they must never trigger commands).
+"""
+
+from __future__ import annotations
+
+PAUSED = "Paused. Say resume when you are ready."
+ALREADY_PAUSED = "Already paused. Say resume when you are ready."
+ALREADY_PLAYING = "We are already going."
+RESUMING = "Resuming."
+RESUMING_HOLD = "Resuming. Keep holding."
+NOT_STARTED = "We have not started yet. Say resume to begin."
+ENDED = "This session has ended."
+LAST_SECTION = "This is the last section."
+RESTARTING = "Starting again from the beginning."
+SLOWER = "Slower."
+FASTER = "Faster."
+SLOWEST = "This is already the slowest pace."
+FASTEST = "This is already the fastest pace."
+LOUDER = "Louder."
+QUIETER = "Quieter."
+LOUDEST = "This is already the loudest setting."
+QUIETEST = "This is already the quietest setting."
+GOODBYE = "Stopping here. Your place is kept for next time. Take care."
+CLOSING = "That is the end of the session. Well done."
+EMPTY = "There is nothing to play in this routine."
+UNKNOWN = "Sorry, I did not understand. Say help to hear what you can say."
+HELP = (
+    "You can say: pause, resume, next, back, repeat, restart, slower, faster, "
+    "louder, quieter, status, or stop."
+)
+
+ALL_FIXED: tuple[str, ...] = (
+    PAUSED, ALREADY_PAUSED, ALREADY_PLAYING, RESUMING, RESUMING_HOLD, NOT_STARTED, ENDED,
+    LAST_SECTION, RESTARTING, SLOWER, FASTER, SLOWEST, FASTEST, LOUDER, QUIETER, LOUDEST,
+    QUIETEST, GOODBYE, CLOSING, EMPTY, UNKNOWN, HELP,
+)  # fmt: skip
+"""Every fixed reply, e.g. for pre-synthesis or for the listener's own-voice filter."""
+
+
+def minutes_phrase(seconds: float) -> str:
+    """ "About 9 minutes left." rounded to what a listener cares about."""
+    if seconds < 60:
+        return "Less than a minute left."
+    minutes = round(seconds / 60)
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"About {minutes} {unit} left."
+
+
+def section_phrase(number: int, count: int, title: str) -> str:
+    """ "Section 3 of 8, Pelvic tilts." (``number`` is 1-based)."""
+    base = f"Section {number} of {count}"
+    return f"{base}, {title}." if title.strip() else f"{base}."
+
+
+def status(number: int, count: int, title: str, seconds_left: float, state: str) -> str:
+    """Where we are and how long is left; while paused or idle, also how to go on."""
+    text = f"{section_phrase(number, count, title)} {minutes_phrase(seconds_left)}"
+    if state == "paused":
+        return f"{text} Say resume to continue."
+    if state == "idle":
+        return f"{text} Say resume to begin."
+    return text
+
+
+def going_to(number: int, count: int, title: str) -> str:
+    """Announcement before a jump to the start of a section."""
+    return section_phrase(number, count, title)
+
+
+def continuing_at(number: int, count: int, title: str) -> str:
+    """Said when a session starts from a saved place rather than the beginning."""
+    phrase = section_phrase(number, count, title)
+    return f"Continuing at s{phrase[1:]}"

@@ -1,0 +1,268 @@
+"""The coach's behaviour as a pure state machine: events in, actions out, time passed in.
+
+No threads, no I/O, no wall clock: ``now`` is the caller's stream time in seconds, so
+every behaviour is a fast unit test on a virtual clock. The app executes the actions
+(voice_coach.app.coach.Coach) and feeds back ``SpeechDone`` and ``Tick`` events.
+This module says what each command means in each state; voice_coach.playback does the
+moving along (sentences, timing, replies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from voice_coach import replies
+from voice_coach.cues import Cue
+from voice_coach.events import Action, CommandHeard, Event, Prefetch, Progress, SpeechDone
+from voice_coach.navigation import repeat_target
+from voice_coach.playback import Playback
+
+COMMANDS: tuple[str, ...] = (
+    "pause", "resume", "next", "back", "repeat", "restart", "stop",
+    "slower", "faster", "louder", "quieter", "status", "help",
+)  # fmt: skip
+STATES: tuple[str, ...] = ("idle", "playing", "paused", "finished")
+
+RATE_STEP, RATE_MIN, RATE_MAX = 0.1, 0.7, 1.3
+"""Pace steps for slower/faster: speaking rate and hold/breath time scale together."""
+VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.1, 0.2, 1.0
+"""Volume steps for louder/quieter; the floor keeps the coach from going silent."""
+SENTENCE_GAP = 0.4
+"""Silence after each sentence and reply (s at pace 1.0), so lines don't run together."""
+BACK_GRACE = 4.0
+"""Seconds into a section's first cue within which "back" goes to the previous section."""
+_NEEDS_START = frozenset({"pause", "next", "back", "repeat"})
+"""Commands that only make sense once the routine is playing."""
+
+
+class Session:
+    """A guided routine being played: a cue list plus where we are in it."""
+
+    def __init__(
+        self,
+        routine_id: str,
+        cues: Sequence[Cue],
+        *,
+        title: str = "",
+        rate: float = 1.0,
+        volume: float = 0.8,
+        start_index: int = 0,
+        sentence_gap: float = SENTENCE_GAP,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+        self.routine_id = routine_id
+        self.title = title
+        self._p = Playback(
+            routine_id,
+            cues,
+            rate=rate,
+            volume=min(max(volume, 0.0), 1.0),
+            start_index=start_index,
+            gap=sentence_gap,
+        )
+        self._commands: dict[str, Callable[[], list[Action]]] = {
+            "pause": self._pause,
+            "resume": self._resume,
+            "next": self._next,
+            "back": self._back,
+            "repeat": self._repeat,
+            "restart": self._restart,
+            "stop": self._stop,
+            "slower": lambda: self._change_rate(-RATE_STEP),
+            "faster": lambda: self._change_rate(+RATE_STEP),
+            "louder": lambda: self._change_volume(+VOLUME_STEP),
+            "quieter": lambda: self._change_volume(-VOLUME_STEP),
+            "status": lambda: self._p.answer(self._status_text()),
+            "help": lambda: self._p.answer(replies.HELP),
+        }
+
+    # --- read-only view for the app ------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """One of ``idle``, ``playing``, ``paused``, ``finished``."""
+        return self._p.state
+
+    @property
+    def cue_index(self) -> int:
+        return self._p.index
+
+    @property
+    def cue(self) -> Cue | None:
+        """The current cue (None only for an empty routine)."""
+        return self._p.cues[self._p.index] if self._p.cues else None
+
+    @property
+    def cues(self) -> tuple[Cue, ...]:
+        return self._p.cues
+
+    @property
+    def section_index(self) -> int:
+        """0-based position of the current section among ``section_count``."""
+        return self._p.sections.position(self._p.index)
+
+    @property
+    def section_count(self) -> int:
+        return self._p.sections.count
+
+    @property
+    def rate(self) -> float:
+        """Pace: speaking rate and the divisor of hold/breath seconds."""
+        return self._p.rate
+
+    @property
+    def volume(self) -> float:
+        return self._p.volume
+
+    @property
+    def is_speaking(self) -> bool:
+        """An utterance is still expected to finish (e.g. the goodbye after "stop")."""
+        return self._p.flight is not None
+
+    def progress(self) -> Progress:
+        return self._p.progress()
+
+    def time_left(self, rate: float | None = None) -> float:
+        """Estimated real seconds to the end of the routine at ``rate`` (default: current)."""
+        return self._p.time_left(rate or self._p.rate)
+
+    # --- driving -------------------------------------------------------------------------
+
+    def start(self, now: float) -> list[Action]:
+        """Begin playing at ``start_index``. Does nothing unless the session is idle."""
+        if self.state != "idle":
+            return []
+        self._p.sync(now)
+        return self._begin(self._p.index) + self._p.pump()
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        """React to a command, the end of an utterance, or time passing (``Tick``)."""
+        self._p.sync(now)
+        actions: list[Action] = []
+        if isinstance(event, CommandHeard):
+            actions += self._command(event.command)
+        elif isinstance(event, SpeechDone):
+            self._p.speech_done(event.utterance_id)
+        return actions + self._p.pump()
+
+    def _begin(self, index: int) -> list[Action]:
+        p = self._p
+        actions = p.begin(index, "start") + p.set_volume(p.volume)
+        if p.state != "playing":  # an empty routine finishes at once
+            return actions
+        # The pause reply is the one that must come fastest: have it synthesized early.
+        actions.append(Prefetch((replies.PAUSED,), p.rate))
+        if index > 0:
+            actions += p.say(self._section_text(index, replies.continuing_at))
+        return actions
+
+    # --- commands ------------------------------------------------------------------------
+
+    def _command(self, name: str) -> list[Action]:
+        command = name.strip().lower()
+        if self.state == "finished":
+            return self._p.answer(replies.ENDED)
+        if self.state == "idle" and command in _NEEDS_START:
+            return self._p.answer(replies.NOT_STARTED)
+        handler = self._commands.get(command)
+        return handler() if handler else self._p.answer(replies.UNKNOWN)
+
+    def _pause(self) -> list[Action]:
+        p = self._p
+        if p.state == "paused":
+            return p.answer(replies.ALREADY_PAUSED)
+        actions = p.interrupt() + p.set_state("paused", "pause") + [p.save()]
+        return actions + p.say(replies.PAUSED)
+
+    def _resume(self) -> list[Action]:
+        p = self._p
+        if p.state == "idle":
+            return p.interrupt() + self._begin(p.index)
+        if p.state == "playing":
+            return p.answer(replies.ALREADY_PLAYING)
+        actions = p.interrupt() + p.set_state("playing", "resume")
+        if p.run is None:  # paused always has a cue; stay safe rather than crash
+            return actions
+        p.run.go_on_now()
+        if p.run.speech_done:
+            # Nothing to say again (we were in a silent stretch): confirm instead.
+            hold = p.run.cue.kind == "hold"
+            actions += p.say(replies.RESUMING_HOLD if hold else replies.RESUMING)
+        return actions
+
+    def _next(self) -> list[Action]:
+        target = self._p.sections.next_start(self._p.index)
+        if target is None:
+            # Not "finish": a misheard "next" must not throw away the closing section.
+            return self._p.answer(replies.LAST_SECTION)
+        return self._jump(target, "next", self._section_text(target, replies.going_to))
+
+    def _back(self) -> list[Action]:
+        p = self._p
+        into = p.run.clock / p.rate if p.run else 0.0
+        target = p.sections.back_target(p.index, into, BACK_GRACE)
+        return self._jump(target, "back", self._section_text(target, replies.going_to))
+
+    def _repeat(self) -> list[Action]:
+        # No announcement: hearing the instruction again is the confirmation.
+        return self._jump(repeat_target(self._p.cues, self._p.sections, self._p.index), "repeat")
+
+    def _restart(self) -> list[Action]:
+        if self.state == "idle":
+            return self._p.interrupt() + self._begin(0)
+        return self._jump(0, "restart", replies.RESTARTING)
+
+    def _jump(self, target: int, reason: str, announce: str | None = None) -> list[Action]:
+        """Play from cue ``target``. A jump while paused also resumes: asking to go
+        somewhere is asking to hear it."""
+        actions = self._p.interrupt() + self._p.begin(target, reason)
+        return actions + (self._p.say(announce) if announce else [])
+
+    def _stop(self) -> list[Action]:
+        p = self._p
+        actions = p.interrupt() + p.set_state("finished", "stop")
+        p.run = None  # the index stays: the saved progress keeps the place
+        return actions + [p.save()] + p.say(replies.GOODBYE)
+
+    def _change_rate(self, step: float) -> list[Action]:
+        p = self._p
+        new = _step_setting(p.rate, step, RATE_MIN, RATE_MAX)
+        if new is None:
+            return p.answer(replies.SLOWEST if step < 0 else replies.FASTEST)
+        p.rate = new
+        actions = p.answer(replies.SLOWER if step < 0 else replies.FASTER) + [p.save()]
+        # Cached audio is per rate: prepare what comes next at the new pace.
+        return actions + [Prefetch((*p.upcoming_texts(), replies.PAUSED), p.rate)]
+
+    def _change_volume(self, step: float) -> list[Action]:
+        p = self._p
+        new = _step_setting(p.volume, step, VOLUME_MIN, VOLUME_MAX)
+        if new is None:
+            return p.answer(replies.QUIETEST if step < 0 else replies.LOUDEST)
+        actions = p.set_volume(new) + [p.save()]
+        return actions + p.answer(replies.QUIETER if step < 0 else replies.LOUDER)
+
+    # --- texts ---------------------------------------------------------------------------
+
+    def _section_text(self, cue_index: int, phrase: Callable[[int, int, str], str]) -> str:
+        number = self._p.sections.position(cue_index) + 1
+        return phrase(number, self.section_count, self._p.cues[cue_index].section_title)
+
+    def _status_text(self) -> str:
+        if not self._p.cues:
+            return replies.EMPTY
+        number = self.section_index + 1
+        title = self._p.cues[self._p.index].section_title
+        return replies.status(number, self.section_count, title, self.time_left(), self.state)
+
+
+def _step_setting(value: float, step: float, low: float, high: float) -> float | None:
+    """``value`` moved one step toward its bound, or None when already at (or past) it.
+
+    Never more than one step: a value that started outside the range walks back in.
+    """
+    if (step < 0 and value <= low + 1e-9) or (step > 0 and value >= high - 1e-9):
+        return None
+    moved = max(value + step, low) if step < 0 else min(value + step, high)
+    return round(moved, 2)
