@@ -14,7 +14,9 @@ import sys
 from voice_coach import __version__
 from voice_coach.errors import UserError
 
-COMMAND_MODULES: tuple[str, ...] = ("cmd_config", "cmd_devices", "cmd_models")
+COMMAND_MODULES: tuple[str, ...] = (
+    "cmd_config", "cmd_devices", "cmd_models", "cmd_check", "cmd_list",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,18 +39,37 @@ class Cue:
         return self.kind == "say"
 
 
-WORDS_PER_SECOND = 2.6
-"""Rough speaking speed of a Piper voice at rate 1.0, for estimates before synthesis."""
+WORDS_PER_SECOND = 4.0
+"""Speaking speed of a Piper voice at rate 1.0, for estimates before synthesis (the bundled
+joe voice measured about 4.4 words per second within a sentence; rounded down so that
+estimates err long)."""
+
+SENTENCE_OVERHEAD = 0.3
+"""Seconds each sentence adds on top of its words (the voice's lead-in and trailing silence)."""
+
+_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"')\]”’»]*(?:\s|$)")
+
+
+def count_sentences(text: str | None) -> int:
+    """Roughly how many sentences ``text`` holds (at least 1 for any text)."""
+    if not text or not text.strip():
+        return 0
+    return max(1, len(_SENTENCE_END.findall(text.strip())))
 
 
 def estimate_speech_seconds(text: str | None, rate: float = 1.0) -> float:
     """How long ``text`` takes to say, before it has been synthesized."""
     if not text:
         return 0.0
-    return len(text.split()) / (WORDS_PER_SECOND * rate) + 0.3
+    words = len(text.split()) / WORDS_PER_SECOND
+    return (words + SENTENCE_OVERHEAD * count_sentences(text)) / rate
 
 
 def estimate_cue_seconds(cue: Cue, rate: float = 1.0, sentence_gap: float = 0.0) -> float:
-    """Expected length of a cue at ``rate`` (timed parts stretch as the rate slows)."""
-    speech = estimate_speech_seconds(cue.text, rate) + (sentence_gap / rate if cue.text else 0.0)
+    """Expected length of a cue at ``rate`` (timed parts stretch as the rate slows).
+
+    ``sentence_gap`` is the silence left after each sentence, in seconds at rate 1.0.
+    """
+    gaps = sentence_gap * count_sentences(cue.text)
+    speech = estimate_speech_seconds(cue.text, rate) + gaps / rate
     return max(speech, cue.seconds / rate)

@@ -1,0 +1,94 @@
+"""Where routines live: the bundled ones inside the package and the user's own folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from voice_coach import paths
+from voice_coach.errors import UserError
+from voice_coach.routine.compile import compile_routine, estimate_seconds
+from voice_coach.routine.load import load_routine
+
+ROUTINE_SUFFIXES: tuple[str, ...] = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class RoutineInfo:
+    """One line of ``voice-coach list``."""
+
+    id: str
+    """Routine id (the file name when the file cannot be read)."""
+    title: str
+    """Routine title ("" when broken)."""
+    minutes: float | None
+    """Estimated playing time in minutes at the routine's rate (None when broken)."""
+    path: Path
+    """The YAML file."""
+    source: Literal["bundled", "user"]
+    """Shipped with voice-coach, or from the user's routines folder."""
+    error: str | None = None
+    """One-line validation error; the routine cannot be played while this is set."""
+
+
+def bundled_dir() -> Path:
+    """Folder of the routines shipped inside the package."""
+    return Path(__file__).resolve().parent.parent / "routines"
+
+
+def default_user_dir() -> Path:
+    """The user's routines folder when the config names none (one rule app-wide)."""
+    return paths.default_routines_dir()
+
+
+def routine_files(directory: Path) -> list[Path]:
+    """The routine files directly inside ``directory`` (none if it does not exist)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix in ROUTINE_SUFFIXES and p.is_file())
+
+
+def routine_info(path: Path, source: Literal["bundled", "user"]) -> RoutineInfo:
+    """Load ``path`` for listing; a broken file becomes an info with ``error`` set."""
+    try:
+        routine = load_routine(path)
+    except UserError as exc:
+        return RoutineInfo(path.stem, "", None, path, source, str(exc))
+    minutes = estimate_seconds(compile_routine(routine), routine.rate) / 60.0
+    return RoutineInfo(routine.id, routine.title, minutes, path, source)
+
+
+def list_routines(user_dir: Path | None = None) -> list[RoutineInfo]:
+    """Bundled routines, then the user's (``None`` = :func:`default_user_dir`)."""
+    user = default_user_dir() if user_dir is None else Path(user_dir)
+    infos = [routine_info(p, "bundled") for p in routine_files(bundled_dir())]
+    infos += [routine_info(p, "user") for p in routine_files(user)]
+    return infos
+
+
+def resolve_routine(name_or_path: str, user_dir: Path | None = None) -> Path:
+    """The file for a routine id or a path; a user routine wins over a bundled one."""
+    candidate = Path(name_or_path).expanduser()
+    looks_like_path = (os.sep in name_or_path or "/" in name_or_path
+                       or candidate.suffix in ROUTINE_SUFFIXES)
+    if candidate.is_file():
+        return candidate
+    if looks_like_path:
+        raise UserError(f"{name_or_path}: no such routine file")
+    user = default_user_dir() if user_dir is None else Path(user_dir)
+    folders = [user, bundled_dir()]
+    for folder in folders:
+        for path in routine_files(folder):
+            if path.stem == name_or_path:
+                return path
+    known: list[str] = []
+    for folder in folders:
+        for path in routine_files(folder):
+            info = routine_info(path, "user")
+            if info.error is None and info.id == name_or_path:
+                return path
+            known.append(info.id)
+    listing = ", ".join(sorted(set(known))) or "none"
+    raise UserError(f"unknown routine '{name_or_path}'; known routines: {listing}")

@@ -1,0 +1,92 @@
+"""Flatten a Routine into the cue list that the Session plays, and estimate its length."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from voice_coach.cues import Cue, CueKind, estimate_cue_seconds
+from voice_coach.routine.model import (
+    Block,
+    Breathe,
+    Hold,
+    Pause,
+    Repeat,
+    Routine,
+    Say,
+    Sides,
+    fill_block,
+)
+
+NUMBER_WORDS: tuple[str, ...] = (
+    "Zero.", "One.", "Two.", "Three.", "Four.", "Five.",
+    "Six.", "Seven.", "Eight.", "Nine.", "Ten.",
+)
+"""Countdown words, spelled out so every voice reads them the same way."""
+
+SENTENCE_GAP = 0.4
+"""Silence after each spoken sentence in seconds, as the Session leaves by default."""
+
+_Part = tuple[CueKind, str | None, float]
+
+
+def compile_routine(routine: Routine) -> tuple[Cue, ...]:
+    """All cues of ``routine`` in playing order; ``step`` is the top-level block index."""
+    cues: list[Cue] = []
+    for section_index, section in enumerate(routine.sections):
+        for step, block in enumerate(section.blocks):
+            for kind, text, seconds in _expand(block):
+                cues.append(Cue(
+                    index=len(cues),
+                    section=section_index,
+                    section_title=section.title,
+                    step=step,
+                    kind=kind,
+                    text=text,
+                    seconds=seconds,
+                ))
+    return tuple(cues)
+
+
+def estimate_seconds(cues: Sequence[Cue], rate: float = 1.0,
+                     sentence_gap: float = SENTENCE_GAP) -> float:
+    """Expected playing time of ``cues`` at speaking/pacing ``rate``, in seconds."""
+    return sum(estimate_cue_seconds(cue, rate, sentence_gap) for cue in cues)
+
+
+def _expand(block: Block) -> Iterator[_Part]:
+    match block:
+        case Say(text=text):
+            yield "say", text, 0.0
+        case Pause(seconds=seconds):
+            yield "pause", None, seconds
+        case Hold():
+            yield from _hold(block)
+        case Breathe():
+            yield from _breathe(block)
+        case Repeat(times=times, blocks=blocks):
+            for _ in range(times):
+                for inner in blocks:
+                    yield from _expand(inner)
+        case Sides(sides=sides, blocks=blocks):
+            for side in sides:
+                for inner in blocks:
+                    yield from _expand(fill_block(inner, side))  # type: ignore[arg-type]
+
+
+def _hold(hold: Hold) -> Iterator[_Part]:
+    # The countdown takes the last seconds of the hold, one spoken number per second.
+    first = hold.seconds - hold.countdown
+    if first > 0 or hold.text:
+        yield "hold", hold.text, first
+    for number in range(hold.countdown, 0, -1):
+        yield "count", NUMBER_WORDS[number], 1.0
+
+
+def _breathe(breathe: Breathe) -> Iterator[_Part]:
+    spoken = breathe.count if breathe.spoken is None else breathe.spoken
+    for n in range(breathe.count):
+        loud = n < spoken
+        yield "breath", breathe.cues[0] if loud else None, breathe.inhale
+        if breathe.hold > 0:
+            yield "breath", breathe.hold_cue if loud else None, breathe.hold
+        yield "breath", breathe.cues[1] if loud else None, breathe.exhale
