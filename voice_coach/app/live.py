@@ -1,0 +1,41 @@
+"""Plays a session on the sound card: the device callback pulls blocks, this loop steps the
+Coach on the stream clock every block."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from voice_coach.app.coach import Coach, SynthesizerLike
+from voice_coach.session import Session
+from voice_coach.speech import Player
+
+STEP_SECONDS = 0.02
+
+
+def play_live(
+    session: Session,
+    synthesizer: SynthesizerLike,
+    player: Player,
+    device: str | int | None,
+    on_step: Callable[[float], None] | None = None,
+) -> bool:
+    """Play ``session`` to the end; returns True when interrupted by Ctrl-C."""
+    from voice_coach.speech.device import DeviceOutput
+
+    coach = Coach(session, synthesizer, player)
+    # Called on the audio thread: only posts into the Coach's thread-safe inbox.
+    player.on_done = coach.speech_done
+    with DeviceOutput(player, device):
+        coach.run_actions(session.start(player.time), player.time)
+        try:
+            while not (session.state == "finished" and player.is_idle):
+                coach.step(player.time)
+                if on_step is not None:
+                    on_step(player.time)
+                time.sleep(STEP_SECONDS)
+        except KeyboardInterrupt:
+            player.stop()
+            time.sleep(2 * STEP_SECONDS)  # let the fade-out reach the speaker
+            return True
+    return False

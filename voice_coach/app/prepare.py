@@ -1,0 +1,59 @@
+"""Turns what the user asked for (a routine name, a section, a rate) into a ready Session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_coach.config import Config
+from voice_coach.cues import Cue
+from voice_coach.errors import UserError
+from voice_coach.routine import Routine, compile_routine, load_routine, resolve_routine
+from voice_coach.session import Session
+
+BLOCKS_PER_SECOND = 50
+"""Player blocks are 20 ms: short enough that "pause" silences the speaker at once."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A loaded routine, its cues, and where playback begins."""
+
+    routine: Routine
+    cues: tuple[Cue, ...]
+    start_index: int
+    """Cue index the session starts at (0 unless a section was asked for)."""
+
+
+def prepare(name: str, config: Config, from_section: int | None = None) -> Prepared:
+    """Load and compile routine ``name`` (an id or a path); ``from_section`` is 1-based."""
+    path: Path = resolve_routine(name, config.routines_dir)
+    routine = load_routine(path)
+    cues = compile_routine(routine)
+    return Prepared(routine, cues, section_start(cues, from_section, routine.id))
+
+
+def section_start(cues: tuple[Cue, ...], from_section: int | None, routine_id: str) -> int:
+    if from_section is None:
+        return 0
+    count = cues[-1].section + 1 if cues else 0
+    if not 1 <= from_section <= count:
+        raise UserError(
+            f"--from-section {from_section}: routine '{routine_id}' has sections 1-{count}"
+        )
+    return next(cue.index for cue in cues if cue.section == from_section - 1)
+
+
+def make_session(prepared: Prepared, rate: float, volume: float) -> Session:
+    return Session(
+        prepared.routine.id,
+        prepared.cues,
+        title=prepared.routine.title,
+        rate=rate,
+        volume=volume,
+        start_index=prepared.start_index,
+    )
+
+
+def block_size(sample_rate: int) -> int:
+    return sample_rate // BLOCKS_PER_SECOND

@@ -1,0 +1,90 @@
+"""``voice-coach play``: a routine to the speaker, or rendered to a WAV file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from voice_coach.app.prepare import block_size, make_session, prepare
+from voice_coach.app.progress import ProgressLine, clock
+from voice_coach.app.render import render
+from voice_coach.config import RATE_RANGE, add_config_argument, load_config
+from voice_coach.speech import Player, Synthesizer, WavWriter
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "play",
+        help="play a routine to the speaker or render it to a WAV file",
+        description="Play a routine (no listening: use `run` for voice control).",
+    )
+    parser.add_argument("routine", metavar="ROUTINE", help="routine id (see `list`) or file")
+    add_session_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_session_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``play`` and ``simulate``."""
+    parser.add_argument("--to", type=Path, default=None, metavar="FILE.wav",
+                        help="render to this WAV file instead of the speaker (fast)")
+    parser.add_argument("--rate", type=rate_value, default=None,
+                        help="speaking and pacing rate, 0.7-1.3 (default: routine x config)")
+    parser.add_argument("--from-section", type=int, default=None, metavar="N",
+                        help="start at section N (1-based)")
+    parser.add_argument("--voice", type=Path, default=None, metavar="PATH.onnx",
+                        help="Piper voice (default: config, else the bundled voice)")
+    add_config_argument(parser)
+
+
+def rate_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    low, high = RATE_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    prepared = prepare(args.routine, config, args.from_section)
+    rate = args.rate or min(max(config.rate * prepared.routine.rate, RATE_RANGE[0]), RATE_RANGE[1])
+    session = make_session(prepared, rate, config.volume)
+    synthesizer = Synthesizer(args.voice or config.voice)
+    player = Player(
+        synthesizer.sample_rate, block_size(synthesizer.sample_rate), volume=session.volume
+    )
+    progress = ProgressLine(session)
+    try:
+        if args.to is not None:
+            return _render(args.to, session, synthesizer, player, progress)
+        return _live(session, synthesizer, player, progress, config.output_device)
+    finally:
+        progress.close()
+        synthesizer.close()
+
+
+def _render(path: Path, session, synthesizer, player, progress: ProgressLine) -> int:
+    started = time.monotonic()
+    with WavWriter(path, player.sample_rate) as wav:
+        result = render(session, synthesizer, player, sink=lambda block, _t: wav.write(block),
+                        on_step=progress.update)
+    wall = time.monotonic() - started
+    progress.close()
+    print(f"wrote {path}: {clock(result.seconds)} of audio in {wall:.1f} s "
+          f"({result.seconds / max(wall, 1e-6):.0f}x real time)", file=sys.stderr)
+    return 0
+
+
+def _live(session, synthesizer, player, progress: ProgressLine, device: str | int | None) -> int:
+    from voice_coach.app.live import play_live
+
+    stopped = play_live(session, synthesizer, player, device, on_step=progress.update)
+    if stopped:
+        progress.close()
+        print(f"stopped at section {session.section_index + 1}", file=sys.stderr)
+    return 0
