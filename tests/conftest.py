@@ -1,0 +1,26 @@
+"""Shared test set-up: keep every test run away from the user's real config, cache and state."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_xdg_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # One cache for the whole run, so Piper speech is synthesized once and shared.
+    root = tmp_path_factory.mktemp("xdg")
+    saved = {name: os.environ.get(name) for name in XDG_NAMES}
+    for name in XDG_NAMES:
+        os.environ[name] = str(root / name.lower())
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+XDG_NAMES = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
