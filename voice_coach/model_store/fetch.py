@@ -30,12 +30,16 @@ class FetchResult:
     """True when nothing was downloaded because the folder already existed."""
 
 
+class ChecksumError(UserError):
+    """A download had the published size but not the published MD5."""
+
+
 def _verified(remote: RemoteFile, part: Path, progress: bool) -> Path:
     download(remote, part, progress=progress)
     actual = file_md5(part)
     if actual != remote.md5:
         part.unlink(missing_ok=True)
-        raise UserError(f"{remote.filename}: checksum mismatch (md5 {actual}, published "
+        raise ChecksumError(f"{remote.filename}: checksum mismatch (md5 {actual}, published "
                         f"{remote.md5}); the download was deleted and nothing was installed")
     return part
 
@@ -59,7 +63,12 @@ def fetch_model(name: str, models_dir: Path | None = None, *, progress: bool = T
         source = Source(spec.kind, index_urls[spec.kind], env="")
     files = remote_files(spec, source)
     work = models_dir / DOWNLOADS / spec.name
-    parts = [_verified(f, work / f"{f.filename}.part", progress) for f in files]
+    try:
+        parts = [_verified(f, work / f"{f.filename}.part", progress) for f in files]
+    except ChecksumError:
+        # Bad bytes are worth nothing; an interrupted download (other errors) is kept to resume.
+        _discard(work)
+        raise
     info = {
         "name": spec.name, "kind": spec.kind, "language": spec.language,
         "licence": spec.licence, "index": source.url(),
@@ -76,15 +85,13 @@ def fetch_model(name: str, models_dir: Path | None = None, *, progress: bool = T
             return staging
     try:
         path = install(models_dir, spec.name, build, info)
-    except UserError:
-        # A verified download that will not unpack is useless to resume from.
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    shutil.rmtree(work, ignore_errors=True)
-    _remove_if_empty(models_dir / DOWNLOADS)
+    finally:
+        # Installed, or verified bytes that will not unpack: either way nothing to resume.
+        _discard(work)
     return FetchResult(path, already_installed=False)
 
 
-def _remove_if_empty(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # other downloads still pending there
-        folder.rmdir()
+def _discard(work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
+    with contextlib.suppress(OSError):  # other downloads may still be pending there
+        work.parent.rmdir()
