@@ -40,7 +40,7 @@ BLOCK_OPTIONS: dict[str, tuple[str, ...]] = {
     "sides": ("blocks",),
     "section": ("blocks",),
 }
-"""Each block kind (its first key) and the option keys allowed beside it."""
+"""Each block kind (a block's first key) and the option keys allowed after it."""
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -126,20 +126,21 @@ class _Loader:
         if not isinstance(node, MappingNode):
             raise r.error(node, f"expected a block such as 'say: text', found {node_kind(node)}")
         keys = r.mapping(node, "a block")
-        kinds = [name for name in keys if name in BLOCK_OPTIONS]
-        if not kinds:
-            name, (key, _) = next(iter(keys.items()))
-            raise r.error(key, f"unknown block '{name}'; expected one of "
-                               f"{', '.join(BLOCK_OPTIONS)}")
-        if len(kinds) > 1:
-            raise r.error(keys[kinds[1]][0], f"one block cannot be both '{kinds[0]}' and "
-                                             f"'{kinds[1]}'; start a new '- ' item")
-        kind = kinds[0]
+        # The first key names the block; the rest are its options ("breathe" has a
+        # "hold" option, so a later "hold" key is not a second block).
+        kind, (kind_key, _) = next(iter(keys.items()))
+        if kind not in BLOCK_OPTIONS:
+            others = [name for name in keys if name in BLOCK_OPTIONS]
+            hint = f"; put '{others[0]}:' first" if others else ""
+            raise r.error(kind_key, f"unknown block '{kind}'; expected one of "
+                                    f"{', '.join(BLOCK_OPTIONS)}{hint}")
         allowed = BLOCK_OPTIONS[kind]
         for name, (key, _) in keys.items():
             if name != kind and name not in allowed:
                 expected = ", ".join(allowed) if allowed else "nothing else"
-                raise r.error(key, f"unknown key '{name}' for {kind}; expected {expected}")
+                hint = "; start a new '- ' item for it" if name in BLOCK_OPTIONS else ""
+                raise r.error(key, f"unknown key '{name}' for {kind}; expected {expected}"
+                                   f"{hint}")
         if where.top_level and kind not in ("section", "sides"):
             raise r.error(node, f"expected a section ('section: Title' with 'blocks:'), "
                                 f"found a '{kind}' block outside any section")
@@ -235,10 +236,10 @@ class _Loader:
         sides = SIDES
         if value.tag != "tag:yaml.org,2002:null":
             names = [r.text(item, "a side") for item in r.sequence(value, "sides")]
-            for item, name in zip(value.value, names, strict=True):
+            for n, (item, name) in enumerate(zip(value.value, names, strict=True)):
                 if name not in SIDES:
                     raise r.error(item, f"bad side '{name}'; expected {' or '.join(SIDES)}")
-                if names.count(name) > 1:
+                if name in names[:n]:
                     raise r.error(item, f"side '{name}' is listed twice")
             sides = tuple(names)
         inner = _Where(in_sides=True, top_level=where.top_level)

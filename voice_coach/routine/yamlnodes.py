@@ -49,6 +49,10 @@ class NodeReader:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
+            if exc.context and exc.context_mark and exc.problem_mark:
+                # "while parsing a flow sequence" + where it began: usually the real culprit.
+                where = exc.context_mark
+                problem += f" ({exc.context} started at {where.line + 1}:{where.column + 1})"
             raise self.error(mark, f"invalid YAML: {problem}") from None
         except yaml.YAMLError as exc:  # unmarked reader errors, e.g. control characters
             raise self.error(None, f"invalid YAML: {exc}") from None
