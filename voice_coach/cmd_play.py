@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Play a routine (no listening: use `run` for voice control).",
     )
     parser.add_argument("routine", metavar="ROUTINE", help="routine id (see `list`) or file")
+    parser.add_argument("--device", default=None, metavar="NAME|INDEX",
+                        help="speaker (see `devices`; default: config, else the system default)")
     add_session_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -62,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.to is not None:
             return _render(args.to, session, synthesizer, player, progress)
-        return _live(session, synthesizer, player, progress, config.output_device)
+        device = args.device if args.device is not None else config.output_device
+        return _live(session, synthesizer, player, progress, device)
     finally:
         progress.close()
         synthesizer.close()
