@@ -239,10 +239,9 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def render_config(config: Config, *, defaults: bool = False) -> str:
-    """The config as commented TOML; ``defaults`` writes the file ``config --init`` creates.
+    """The config as commented TOML (``defaults``: the file ``config --init`` writes).
 
-    Keys whose value is None, and (for the default file) the machine-specific folders, are
-    written commented-out so that loading the text back gives exactly ``config``.
+    None values and (with ``defaults``) the XDG folders are commented out: it loads back equal.
     """
     lines = ["# voice-coach configuration (TOML). Every key is optional; delete what you",
              "# don't change. Reference: README, section \"Configuration\".", ""]
