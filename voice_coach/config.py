@@ -79,9 +79,7 @@ def _device(value: object, _base: Path) -> str | int | None:
         raise ValueError("must be a device name (text) or an index (whole number)")
     if isinstance(value, int) and value < 0:
         raise ValueError("must be an index >= 0")
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
+    return (value.strip() or None) if isinstance(value, str) else value
 
 
 def _text(value: object, _base: Path) -> str:
