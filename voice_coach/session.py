@@ -5,6 +5,14 @@ every behaviour is a fast unit test on a virtual clock. The app executes the act
 (voice_coach.app.coach.Coach) and feeds back ``SpeechDone`` and ``Tick`` events.
 This module says what each command means in each state; voice_coach.playback does the
 moving along (sentences, timing, replies).
+
+Choices where the spec is silent: every command answers aloud (a reply interrupts the
+coach, whose cut-off sentence is said again afterwards; replies don't use up hold time).
+"next" in the last section says so and carries on (a misheard "next" must not skip the
+closing). A jump (next/back/repeat/restart) while paused also resumes. Before start,
+"resume" starts at ``start_index`` and "restart" at cue 0; settings, status and help work.
+After the end every command gets "This session has ended." A lost SpeechDone is given up
+on after 3x the estimated speech time + 5 s, so the session cannot hang.
 """
 
 from __future__ import annotations
