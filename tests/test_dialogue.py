@@ -1,0 +1,327 @@
+"""Dialogue state machine on a virtual clock: every state x input, re-prompts, "the usual",
+"resume" with and without saved progress, session end, device loss, shutdown.
+
+The Driver is a harness (a pretend speaker): each Speak lasts a time derived from its words
+and is then reported with SpeechDone; Ticks come every 50 ms. The Dialogue (and the real
+Session inside it) make the decisions the tests assert on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from voice_coach.cues import Cue
+from voice_coach.dialogue import ANSWER_TIMEOUT, ASK, ID_SPAN, Dialogue
+from voice_coach.dialogue_parts import (
+    USUAL,
+    PlayEarcon,
+    RoutineOption,
+    SessionEnded,
+    SessionStarted,
+    SetListenMode,
+    choice_phrases,
+)
+from voice_coach.events import (
+    Action,
+    CommandHeard,
+    Progress,
+    SaveProgress,
+    Speak,
+    SpeechDone,
+    StateChanged,
+    StopAudio,
+    Tick,
+)
+
+TICK = 0.05
+
+
+def cues(title_prefix: str, sections: int) -> tuple[Cue, ...]:
+    out: list[Cue] = []
+    for s in range(sections):
+        out.append(Cue(len(out), s, f"{title_prefix} {s + 1}", 0, "say", f"Step {s + 1} one.", 0))
+        out.append(Cue(len(out), s, f"{title_prefix} {s + 1}", 1, "hold", None, 3.0))
+    return tuple(out)
+
+
+BACK = RoutineOption("lower-back-hip", "Lower back and hip release", cues("Back", 3))
+BED = RoutineOption("bedtime-breathing", "Bedtime breathing", cues("Bed", 2), rate=0.9)
+
+
+@dataclass
+class Driver:
+    dialogue: Dialogue
+    now: float = 0.0
+    log: list[Action] = field(default_factory=list)
+    playing: list[tuple[float, int]] = field(default_factory=list)
+
+    def feed(self, actions: list[Action]) -> list[Action]:
+        for action in actions:
+            if isinstance(action, StopAudio):
+                self.playing.clear()
+            elif isinstance(action, Speak):
+                start = self.playing[-1][0] if self.playing else self.now
+                self.playing.append((start + 0.3 * len(action.text.split()), action.utterance_id))
+        self.log += actions
+        return actions
+
+    def hear(self, command: str) -> list[Action]:
+        return self.feed(self.dialogue.handle(CommandHeard(command, 0.9, command), self.now))
+
+    def run(self, seconds: float) -> list[Action]:
+        """Let time pass: finish speech that is due, tick."""
+        out: list[Action] = []
+        end = self.now + seconds
+        while self.now < end - 1e-9:
+            self.now = round(self.now + TICK, 6)
+            while self.playing and self.playing[0][0] <= self.now:
+                _, utterance_id = self.playing.pop(0)
+                out += self.feed(self.dialogue.handle(SpeechDone(utterance_id), self.now))
+            out += self.feed(self.dialogue.handle(Tick(), self.now))
+        return out
+
+
+def said(actions: list[Action]) -> list[str]:
+    return [a.text for a in actions if isinstance(a, Speak)]
+
+
+def modes(actions: list[Action]) -> list[str]:
+    return [a.mode for a in actions if isinstance(a, SetListenMode)]
+
+
+def make(saved: Progress | None = None, last: str | None = None) -> Driver:
+    return Driver(Dialogue([BACK, BED], saved=saved, last_routine=last, rate=1.0, volume=0.7))
+
+
+def choosing() -> Driver:
+    d = make()
+    d.hear("wake")
+    d.run(1.0)
+    return d
+
+
+def test_idle_accepts_only_the_wake_phrase() -> None:
+    d = make()
+    assert d.dialogue.listen_mode.mode == "wake"
+    for command in ("pause", "resume", "stop", "next", BACK.id, USUAL, "help"):
+        assert d.hear(command) == []
+    assert d.run(20.0) == []
+    assert d.dialogue.state == "idle"
+
+
+def test_wake_plays_earcon_then_asks_in_choice_mode() -> None:
+    d = make()
+    actions = d.hear("wake")
+    assert isinstance(actions[0], StopAudio) and isinstance(actions[1], PlayEarcon)
+    assert modes(actions) == ["choice"] and said(actions) == [ASK]
+    # The earcon is not cut by a StopAudio after it.
+    assert not any(isinstance(a, StopAudio) for a in actions[2:])
+    choices = dict(d.dialogue.listen_mode.choices)
+    assert "lower back" in choices[BACK.id] and "the usual" in choices[USUAL]
+    assert d.dialogue.state == "choosing"
+
+
+def test_choosing_a_routine_confirms_then_starts_the_session() -> None:
+    d = choosing()
+    actions = d.hear(BACK.id)
+    assert said(actions) == ["Lower back and hip release. Let's begin."]
+    assert d.dialogue.state == "starting" and d.dialogue.session is None
+    started = d.run(3.0)
+    assert any(isinstance(a, SessionStarted) and a.start_index == 0 for a in started)
+    assert d.dialogue.state == "in_session" and d.dialogue.session is not None
+    assert "Step 1 one." in said(started)
+    assert d.dialogue.listen_mode.mode == "session"
+    # Session utterances are renumbered out of the dialogue's own id range.
+    assert all(a.utterance_id >= ID_SPAN for a in started if isinstance(a, Speak))
+
+
+def test_unrecognized_answer_reprompts_once_then_goes_idle() -> None:
+    d = choosing()
+    assert said(d.hear("pause")) == ["Sorry, which practice?"]
+    d.run(1.0)
+    actions = d.hear("next")
+    assert said(actions) == ["Okay, maybe later."] and modes(actions) == ["wake"]
+    assert d.dialogue.state == "idle"
+
+
+def test_silence_counts_as_unrecognized() -> None:
+    d = choosing()
+    out = d.run(ANSWER_TIMEOUT + 1.0)
+    assert said(out) == ["Sorry, which practice?"]
+    out = d.run(ANSWER_TIMEOUT + 2.0)
+    assert said(out) == ["Okay, maybe later."] and d.dialogue.state == "idle"
+
+
+def test_help_repeat_and_wake_while_choosing_do_not_use_up_the_retry() -> None:
+    d = choosing()
+    assert "Bedtime breathing" in said(d.hear("help"))[0]
+    assert said(d.hear("repeat")) == [ASK]
+    assert said(d.hear("wake")) == [ASK]
+    d.run(1.0)
+    assert said(d.hear("nonsense")) == ["Sorry, which practice?"]
+    assert d.dialogue.state == "choosing"
+
+
+def test_stop_while_choosing_goes_idle() -> None:
+    d = choosing()
+    actions = d.hear("stop")
+    assert said(actions) == ["Okay."] and d.dialogue.state == "idle"
+
+
+def test_the_usual_is_the_last_routine() -> None:
+    d = make(last=BED.id)
+    d.hear("wake")
+    d.run(1.0)
+    assert said(d.hear(USUAL)) == ["Bedtime breathing. Let's begin."]
+    d.run(3.0)
+    session = d.dialogue.session
+    assert session is not None and session.routine_id == BED.id
+    assert session.rate == pytest.approx(0.9)  # routine rate x configured rate
+
+
+def test_the_usual_without_history_reprompts() -> None:
+    d = choosing()
+    assert said(d.hear(USUAL)) == ["There is no usual practice yet. Sorry, which practice?"]
+    assert d.dialogue.state == "choosing"
+
+
+def test_resume_continues_at_the_saved_cue_with_saved_settings() -> None:
+    saved = Progress(BACK.id, 3, rate=0.8, volume=0.5, finished=False)
+    d = make(saved=saved)
+    d.hear("wake")
+    d.run(1.0)
+    assert said(d.hear("resume")) == ["Resuming Lower back and hip release."]
+    out = d.run(3.0)
+    start = next(a for a in out if isinstance(a, SessionStarted))
+    assert start.resumed and start.start_index == 3
+    session = d.dialogue.session
+    assert session is not None and session.cue_index == 3
+    assert session.rate == pytest.approx(0.8) and session.volume == pytest.approx(0.5)
+    assert any(t.startswith("Continuing at section 2 of 3") for t in said(out))
+
+
+@pytest.mark.parametrize("saved", [None, Progress(BACK.id, 5, finished=True),
+                                   Progress("gone-routine", 2)])
+def test_resume_without_unfinished_progress_reprompts(saved: Progress | None) -> None:
+    d = make(saved=saved)
+    d.hear("wake")
+    d.run(1.0)
+    assert said(d.hear("resume")) == [
+        "There is no unfinished practice to resume. Sorry, which practice?"]
+    assert d.dialogue.state == "choosing"
+
+
+def test_starting_can_be_cancelled_and_ignores_other_commands() -> None:
+    d = choosing()
+    d.hear(BACK.id)
+    assert d.hear("pause") == [] and d.hear("wake") == []
+    assert said(d.hear("stop")) == ["Okay."] and d.dialogue.state == "idle"
+    assert d.run(5.0) == [] and d.dialogue.session is None
+
+
+def test_starting_does_not_hang_when_the_confirmation_is_never_reported() -> None:
+    d = choosing()
+    d.feed(d.dialogue.handle(CommandHeard(BACK.id), d.now))
+    d.playing.clear()  # the speaker never reports the confirmation
+    out = d.run(30.0)
+    assert any(isinstance(a, SessionStarted) for a in out)
+
+
+def in_session() -> Driver:
+    d = choosing()
+    d.hear(BACK.id)
+    d.run(3.0)
+    assert d.dialogue.state == "in_session"
+    return d
+
+
+def test_commands_in_session_go_to_the_session() -> None:
+    d = in_session()
+    actions = d.hear("pause")
+    assert StateChanged("paused", "pause") in actions
+    assert d.dialogue.session is not None and d.dialogue.session.state == "paused"
+    d.run(5.0)
+    d.hear("resume")
+    assert d.dialogue.session.state == "playing"
+    assert d.hear("wake") != []  # not a session command: the session answers, no crash
+
+
+def test_stop_says_goodbye_then_returns_to_idle_with_a_history_record() -> None:
+    d = in_session()
+    d.hear("pause")
+    actions = d.hear("stop")
+    assert any("Stopping here" in t for t in said(actions))
+    assert d.dialogue.state == "in_session"  # until the goodbye has been heard
+    out = d.run(10.0)
+    ended = [a for a in out if isinstance(a, SessionEnded)]
+    assert len(ended) == 1 and ended[0].summary.how == "stopped"
+    assert ended[0].summary.pauses == 1 and ended[0].summary.routine_id == BACK.id
+    assert d.dialogue.state == "idle" and modes(out)[-1] == "wake"
+    assert d.dialogue.resumable is not None  # stop keeps the place
+
+
+def test_completion_returns_to_idle_and_nothing_is_left_to_resume() -> None:
+    d = in_session()
+    out = d.run(60.0)
+    ended = [a.summary for a in out if isinstance(a, SessionEnded)]
+    assert [e.how for e in ended] == ["completed"]
+    assert ended[0].sections_completed == ended[0].section_count == 3
+    assert d.dialogue.state == "idle" and d.dialogue.resumable is None
+    saves = [a.progress for a in out if isinstance(a, SaveProgress)]
+    assert saves[-1].finished
+
+
+def test_a_stale_speech_done_from_an_earlier_session_is_ignored() -> None:
+    d = in_session()
+    d.hear("stop")
+    d.run(10.0)
+    d.hear("wake")
+    d.run(1.0)
+    d.hear(BED.id)
+    d.run(1.5)
+    session = d.dialogue.session
+    assert session is not None and session.routine_id == BED.id
+    before = session.is_speaking
+    assert d.dialogue.handle(SpeechDone(ID_SPAN + 1), d.now) == []
+    assert session.is_speaking == before
+
+
+def test_device_loss_pauses_and_its_return_is_announced() -> None:
+    d = in_session()
+    actions = d.feed(d.dialogue.device_lost("microphone", d.now))
+    assert StateChanged("paused", "pause") in actions
+    assert any("microphone is not working" in t for t in said(actions))
+    assert d.dialogue.device_lost("microphone", d.now) == []  # said once
+    d.run(2.0)
+    back = d.feed(d.dialogue.device_back("microphone", d.now))
+    assert said(back) == ["The microphone is back. Say resume when you are ready."]
+    assert d.dialogue.session is not None and d.dialogue.session.state == "paused"
+
+
+def test_speaker_loss_pauses_silently_and_loss_while_choosing_goes_idle() -> None:
+    d = in_session()
+    actions = d.dialogue.device_lost("speaker", d.now)
+    assert not any("speaker" in t for t in said(actions))
+    assert d.dialogue.session is not None and d.dialogue.session.state == "paused"
+    c = choosing()
+    c.dialogue.device_lost("microphone", c.now)
+    assert c.dialogue.state == "idle"
+
+
+def test_shutdown_saves_the_place_and_closes_the_record() -> None:
+    d = in_session()
+    d.run(4.0)
+    actions = d.dialogue.shutdown(d.now)
+    assert isinstance(actions[0], SaveProgress) and not actions[0].progress.finished
+    assert [a.summary.how for a in actions if isinstance(a, SessionEnded)] == ["interrupted"]
+    assert make().dialogue.shutdown(0.0) == []
+
+
+def test_choice_phrases_avoid_command_words_and_clashes() -> None:
+    same = RoutineOption("lower-back-two", "Lower back stretch", cues("X", 1))
+    table = dict(choice_phrases([BACK, same]))
+    assert "lower back" not in table[BACK.id] and "lower back" not in table[same.id]
+    assert "lower back stretch" in table[same.id]
+    assert all(p not in ("stop", "resume", "next") for ps in table.values() for p in ps)

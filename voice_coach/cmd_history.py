@@ -1,0 +1,55 @@
+"""``voice-coach history``: the sessions played so far, from the state dir."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from voice_coach.app.progress import clock
+from voice_coach.state_store import HistoryEntry, StateStore
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "history",
+        help="show past sessions",
+        description="Show the sessions played by `voice-coach run`, oldest first.",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--last", type=int, default=None, metavar="N",
+                        help="only the N most recent sessions")
+    parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
+                        help="where progress and history live (default: XDG state dir)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = StateStore(args.state_dir)
+    entries = store.history()
+    if args.last is not None:
+        entries = entries[-args.last:] if args.last > 0 else []
+    if args.json:
+        for entry in entries:
+            print(json.dumps(asdict(entry)))
+        return 0
+    if not entries:
+        print(f"no sessions yet ({store.history_path})")
+        return 0
+    print(f"{'started':<16}  {'routine':<22} {'sections':>8} {'pauses':>6} {'length':>7}  ended")
+    for entry in entries:
+        print(format_entry(entry))
+    saved = store.load_progress()
+    if saved is not None and not saved.finished:
+        print(f"\nunfinished: {saved.routine_id} at step {saved.cue_index + 1} "
+              '(say "hey coach", then "resume")')
+    return 0
+
+
+def format_entry(entry: HistoryEntry) -> str:
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.started))
+    sections = f"{entry.sections_completed}/{entry.section_count}"
+    return (f"{started:<16}  {entry.routine_id:<22} {sections:>8} {entry.pauses:>6} "
+            f"{clock(entry.duration):>7}  {entry.how}")

@@ -1,0 +1,317 @@
+"""The conversation around sessions: idle -> wake phrase -> choosing -> in session -> idle.
+
+Pure like the Session it wraps: events in (``CommandHeard``, ``SpeechDone``, ``Tick``, plus
+device loss/return), actions out, time passed in. It owns the current Session, forwards
+commands to it, renumbers its utterances (every Session counts from 1; a stale SpeechDone
+of an earlier session must never end a sentence of the next), and tells the app which
+listener mode and which choices to use.
+
+Choices where the spec is silent: an answer that never comes counts like an unrecognized
+one (re-prompt once after ``ANSWER_TIMEOUT`` s, then back to idle); the session starts
+after its confirmation has been heard; device announcements are queued after whatever the
+coach is saying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from voice_coach.cues import estimate_speech_seconds
+from voice_coach.dialogue_parts import (
+    USUAL,
+    PlayEarcon,
+    RoutineOption,
+    SessionEnded,
+    SessionStarted,
+    SessionTracker,
+    SetListenMode,
+    choice_phrases,
+)
+from voice_coach.events import (
+    Action,
+    CommandHeard,
+    Event,
+    Progress,
+    SaveProgress,
+    Speak,
+    SpeechDone,
+    StopAudio,
+    Tick,
+)
+from voice_coach.session import Session
+
+__all__ = [
+    "ANSWER_TIMEOUT", "Dialogue", "PlayEarcon", "RoutineOption", "SessionEnded",
+    "SessionStarted", "SetListenMode", "USUAL",
+]  # fmt: skip
+
+STATES = ("idle", "choosing", "starting", "in_session")
+ANSWER_TIMEOUT = 8.0
+"""Seconds after the question has been said within which an answer is expected."""
+ID_SPAN = 1_000_000
+"""Utterance ids of session k are k * ID_SPAN + the session's own id; the dialogue's own
+utterances use ids below ID_SPAN."""
+
+ASK = "Which practice?"
+NOT_UNDERSTOOD = "Sorry, which practice?"
+GIVE_UP = "Okay, maybe later."
+NOTHING_TO_RESUME = "There is no unfinished practice to resume."
+NO_USUAL = "There is no usual practice yet."
+RESUMING = "Resuming {title}."
+STARTING = "{title}. Let's begin."
+CANCELLED = "Okay."
+
+
+@dataclass
+class _Wait:
+    """An utterance of the dialogue's own that something waits for."""
+
+    utterance_id: int
+    deadline: float
+    """Stream time after which we stop waiting for its SpeechDone (it may have been lost)."""
+
+
+class Dialogue:
+    """Which state the conversation is in, and the Session while one runs."""
+
+    def __init__(
+        self,
+        routines: Sequence[RoutineOption],
+        *,
+        saved: Progress | None = None,
+        last_routine: str | None = None,
+        rate: float = 1.0,
+        volume: float = 0.8,
+    ) -> None:
+        self.routines = {r.id: r for r in routines}
+        self.saved = saved
+        """Progress of the latest session (finished or not), as last saved."""
+        self.last_routine = last_routine or (saved.routine_id if saved else None)
+        self.rate = rate
+        self.volume = volume
+        self.state = "idle"
+        self.session: Session | None = None
+        self.tracker: SessionTracker | None = None
+        self._sessions = 0
+        self._next_id = 1
+        self._attempts = 0
+        self._wait: _Wait | None = None
+        """While choosing: the question. While starting: the confirmation."""
+        self._answer_by: float | None = None
+        self._pending: tuple[RoutineOption, int, float, float, bool] | None = None
+        self._lost: set[str] = set()
+
+    # --- read-only view ------------------------------------------------------------------
+
+    @property
+    def listen_mode(self) -> SetListenMode:
+        """What the listener should accept now."""
+        if self.state == "choosing":
+            return SetListenMode("choice", choice_phrases(self.routines.values()))
+        if self.state in ("in_session", "starting"):
+            return SetListenMode("session")
+        return SetListenMode("wake")
+
+    @property
+    def resumable(self) -> Progress | None:
+        """The saved place of an unfinished session of a known routine, if any."""
+        s = self.saved
+        if s is None or s.finished or s.routine_id not in self.routines:
+            return None
+        return s
+
+    # --- events --------------------------------------------------------------------------
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        if isinstance(event, CommandHeard):
+            return self._command(event.command.strip().lower(), now)
+        if isinstance(event, SpeechDone):
+            return self._speech_done(event.utterance_id, now)
+        return self._tick(now)
+
+    def device_lost(self, device: str, now: float) -> list[Action]:
+        """``device`` ("microphone" or "speaker") stopped working: pause, and say so."""
+        if device in self._lost:
+            return []
+        self._lost.add(device)
+        actions: list[Action] = []
+        if self.state == "in_session" and self.session and self.session.state == "playing":
+            actions += self._to_session(CommandHeard("pause", 1.0, f"{device} lost"), now)
+        elif self.state in ("choosing", "starting"):
+            actions += self._go_idle()
+        if device != "speaker":  # no point talking to a speaker that is gone
+            actions += self._say(f"The {device} is not working. I will keep trying.", now)[1]
+        return actions
+
+    def device_back(self, device: str, now: float) -> list[Action]:
+        """``device`` works again: announce it; the session stays paused until asked."""
+        if device not in self._lost:
+            return []
+        self._lost.discard(device)
+        text = f"The {device} is back."
+        if self.session is not None and self.session.state == "paused":
+            text += " Say resume when you are ready."
+        return self._say(text, now)[1]
+
+    def shutdown(self, now: float) -> list[Action]:
+        """The app is quitting: save the place and close the history record."""
+        if self.state != "in_session" or self.session is None:
+            return []
+        actions: list[Action] = [SaveProgress(self.session.progress())]
+        self._note(actions)
+        return actions + self._end("interrupted", now)
+
+    # --- states --------------------------------------------------------------------------
+
+    def _command(self, command: str, now: float) -> list[Action]:
+        if self.state == "in_session":
+            return self._to_session(CommandHeard(command), now)
+        if self.state == "idle":
+            return self._wake(now) if command == "wake" else []
+        if self.state == "starting":
+            if command == "stop":
+                self._pending = None
+                return self._go_idle() + self._stop_and_say(CANCELLED, now)
+            return []
+        return self._choose(command, now)
+
+    def _wake(self, now: float) -> list[Action]:
+        self.state = "choosing"
+        self._attempts = 0
+        # Stop first, not between: the question must not cut the chime short.
+        return [StopAudio(), PlayEarcon("wake"), self.listen_mode] + self._ask(ASK, now, False)
+
+    def _choose(self, command: str, now: float) -> list[Action]:
+        if command == "wake" or command == "repeat":
+            return self._ask(ASK, now)
+        if command == "help":
+            titles = " or ".join(r.title for r in self.routines.values()) or "nothing yet"
+            return self._ask(f"You can say {titles}, the usual, or resume.", now)
+        if command == "stop":
+            return self._go_idle() + self._stop_and_say(CANCELLED, now)
+        if command == "resume":
+            saved = self.resumable
+            if saved is None:
+                return self._retry(NOTHING_TO_RESUME, now)
+            option = self.routines[saved.routine_id]
+            text = RESUMING.format(title=option.title)
+            return self._confirm(option, saved.cue_index, saved.rate, saved.volume, text, now)
+        if command == USUAL:
+            if self.last_routine not in self.routines:
+                return self._retry(NO_USUAL, now)
+            command = str(self.last_routine)
+        option = self.routines.get(command)
+        if option is None:
+            return self._retry("", now)
+        rate = self.rate * option.rate
+        text = STARTING.format(title=option.title)
+        return self._confirm(option, 0, rate, self.volume, text, now)
+
+    def _retry(self, reason: str, now: float) -> list[Action]:
+        """An answer we cannot use: ask once more, then give up."""
+        self._attempts += 1
+        if self._attempts >= 2:
+            return self._go_idle() + self._stop_and_say(f"{reason} {GIVE_UP}".strip(), now)
+        return self._ask(f"{reason} {NOT_UNDERSTOOD}".strip(), now)
+
+    def _confirm(self, option: RoutineOption, index: int, rate: float, volume: float,
+                 text: str, now: float) -> list[Action]:
+        self.state = "starting"
+        self._answer_by = None
+        self._pending = (option, index, rate, volume, index > 0)
+        utterance_id, actions = self._say(text, now, stop_first=True)
+        self._wait = _Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
+        return [self.listen_mode] + actions
+
+    def _start_pending(self, now: float) -> list[Action]:
+        assert self._pending is not None
+        option, index, rate, volume, resumed = self._pending
+        self._pending, self._wait = None, None
+        self._sessions += 1
+        self.session = Session(option.id, option.cues, title=option.title,
+                               rate=min(max(rate, 0.7), 1.3), volume=volume, start_index=index)
+        self.tracker = SessionTracker(option.id, option.cues, now, index)
+        self.state = "in_session"
+        self.last_routine = option.id
+        started = SessionStarted(option.id, option.title, index, resumed)
+        return [started, self.listen_mode] + self._from_session(self.session.start(now), now)
+
+    def _to_session(self, event: Event, now: float) -> list[Action]:
+        assert self.session is not None
+        return self._from_session(self.session.handle(event, now), now)
+
+    def _from_session(self, actions: list[Action], now: float) -> list[Action]:
+        offset = self._sessions * ID_SPAN
+        out = [replace(a, utterance_id=a.utterance_id + offset) if isinstance(a, Speak) else a
+               for a in actions]
+        self._note(out)
+        session = self.session
+        if session is not None and session.state == "finished" and not session.is_speaking:
+            how = "completed" if session.progress().finished else "stopped"
+            out += self._end(how, now)
+        return out
+
+    def _note(self, actions: Sequence[Action]) -> None:
+        for action in actions:
+            if isinstance(action, SaveProgress):
+                self.saved = action.progress
+            if self.tracker is not None:
+                self.tracker.note(action)
+
+    def _end(self, how: str, now: float) -> list[Action]:
+        assert self.tracker is not None
+        ended = SessionEnded(self.tracker.summary(how, now, self.saved))
+        self.session, self.tracker = None, None
+        return [ended] + self._go_idle()
+
+    def _go_idle(self) -> list[Action]:
+        self.state = "idle"
+        self._wait, self._answer_by, self._pending = None, None, None
+        return [self.listen_mode]
+
+    # --- speech and time -----------------------------------------------------------------
+
+    def _speech_done(self, utterance_id: int, now: float) -> list[Action]:
+        if utterance_id >= ID_SPAN:
+            if self.session is None or utterance_id // ID_SPAN != self._sessions:
+                return []  # an earlier session's utterance
+            return self._to_session(SpeechDone(utterance_id % ID_SPAN), now)
+        wait = self._wait
+        if wait is None or wait.utterance_id != utterance_id:
+            return []
+        return self._waited(now)
+
+    def _waited(self, now: float) -> list[Action]:
+        self._wait = None
+        if self.state == "starting":
+            return self._start_pending(now)
+        if self.state == "choosing":
+            self._answer_by = now + ANSWER_TIMEOUT
+        return []
+
+    def _tick(self, now: float) -> list[Action]:
+        if self.state == "in_session":
+            return self._to_session(Tick(), now)
+        if self._wait is not None and now >= self._wait.deadline:
+            return self._waited(now)
+        if self.state == "choosing" and self._answer_by is not None and now >= self._answer_by:
+            return self._retry("", now)
+        return []
+
+    def _ask(self, text: str, now: float, stop_first: bool = True) -> list[Action]:
+        self._answer_by = None
+        utterance_id, actions = self._say(text, now, stop_first)
+        self._wait = _Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
+        return actions
+
+    def _stop_and_say(self, text: str, now: float) -> list[Action]:
+        return self._say(text, now, stop_first=True)[1]
+
+    def _say(self, text: str, now: float, stop_first: bool = False) -> tuple[int, list[Action]]:
+        utterance_id = self._next_id
+        self._next_id = self._next_id % (ID_SPAN - 1) + 1
+        rate = self.session.rate if self.session is not None else self.rate
+        speak = Speak(utterance_id, text, rate)
+        return utterance_id, ([StopAudio()] if stop_first else []) + [speak]
+
