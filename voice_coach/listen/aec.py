@@ -17,6 +17,9 @@ FRAME = 160
 """Samples per AEC3 frame (10 ms at 16 kHz)."""
 RATE = 16000
 """Sample rate the canceller runs at, in Hz."""
+LATENCY_SAMPLES = 128
+"""AEC3 delays the mic signal by this much (8 ms, its 64-sample block framing): cleaned sample
+``k`` is mic sample ``k - LATENCY_SAMPLES``. Measured; tests/test_echo.py checks it."""
 
 ALIGN_HEADROOM_S = 0.010
 """Delay left to AEC3 in "align" mode: with the echo at lag 0 exactly, AEC3 loses the echo
@@ -34,7 +37,8 @@ class EchoCanceller:
 
     Blocks of any length are accepted; output comes in whole 10 ms frames, so the total output
     is ``floor(total input / 160) * 160`` samples and up to 159 samples wait for the next call
-    (none when blocks are multiples of 10 ms, e.g. 20 ms).
+    (none when blocks are multiples of 10 ms, e.g. 20 ms). The cleaned stream lags the mic
+    by ``LATENCY_SAMPLES``: subtract ``LATENCY_SAMPLES / RATE`` from times measured on it.
     """
 
     def __init__(

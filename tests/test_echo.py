@@ -1,0 +1,206 @@
+"""Echo front end on real Piper speech and real livekit AEC3: resampling, reference buffer,
+delay estimation, echo cancellation (ERLE, double talk) and voice activity detection."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller, erle_db
+from voice_coach.listen.delay import DelayEstimator, estimate_delay
+from voice_coach.listen.reference import ReferenceBuffer
+from voice_coach.listen.resample import Resampler, resample
+from voice_coach.listen.vad import Vad
+from voice_coach.sim.room import RoomParams, Utterance, render, render_scene
+
+COACH_LINES = (
+    "Lie down on your back and let your arms rest at your sides.",
+    "Slowly bend the right knee and slide the foot toward you.",
+    "Hold it there, keep breathing, and stop if anything hurts.",
+    "Next, we repeat the same movement on the other side.",
+    "Let your shoulders sink into the bed and soften your jaw.",
+    "Press the lower back gently down, then let it go again.",
+    "Turn your head slowly to the left and wait a moment there.",
+    "Now bring it back to the middle and pause for one breath.",
+)
+BLOCK = 320  # 20 ms at 16 kHz, as the listener will feed it
+
+
+@pytest.fixture(scope="session")
+def coach(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, int]:
+    """About 50 s of Piper coach speech (joe voice) at the Piper rate."""
+    from voice_coach.speech.synth import Synthesizer
+
+    synth = Synthesizer(cache_dir=tmp_path_factory.getbasetemp() / "piper-cache")
+    gap = np.zeros(int(0.4 * synth.sample_rate), np.float32)
+    parts = [np.asarray(synth.synthesize(line)) for line in COACH_LINES]
+    speech = [p for _ in range(2) for part in parts for p in (part, gap)]
+    return np.concatenate(speech).astype(np.float32), synth.sample_rate
+
+
+@pytest.fixture(scope="session")
+def coach16(coach: tuple[np.ndarray, int]) -> np.ndarray:
+    return resample(*coach)
+
+
+@pytest.fixture(scope="session")
+def user_pause(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """A user saying "pause please" in a Festival diphone voice, 16 kHz."""
+    out = tmp_path_factory.getbasetemp() / "user-pause.wav"
+    if not out.exists():
+        text = out.with_suffix(".txt")
+        text.write_text("pause please\n")
+        cmd = ["text2wave", "-eval", "(voice_kal_diphone)", "-o", str(out), str(text)]
+        subprocess.run(cmd, check=True, capture_output=True)
+    return _read_wav(out)
+
+
+def _read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16) / 32768.0
+        return resample(pcm.astype(np.float32), w.getframerate())
+
+
+def _cancel(mic: np.ndarray, ref: np.ndarray, **kwargs: object) -> np.ndarray:
+    ec = EchoCanceller(**kwargs)  # type: ignore[arg-type]
+    n = min(len(mic), len(ref)) // BLOCK * BLOCK
+    return np.concatenate(
+        [ec.process(mic[i : i + BLOCK], ref[i : i + BLOCK]) for i in range(0, n, BLOCK)]
+    )
+
+
+def test_aec_passes_near_end_through_with_its_fixed_latency() -> None:
+    near = (np.random.default_rng(0).standard_normal(16000 * 3) * 0.05).astype(np.float32)
+    out = _cancel(near, np.zeros_like(near))
+    xc = np.correlate(out[16000:32000], near[16000 - 400 : 32000 + 400], "valid")
+    assert int(np.argmax(xc)) - 400 == LATENCY_SAMPLES
+    lagged = near[: len(out) - LATENCY_SAMPLES]
+    assert _db(out[LATENCY_SAMPLES + 16000 :]) == pytest.approx(_db(lagged[16000:]), abs=1.0)
+
+
+def _bands(x: np.ndarray) -> np.ndarray:
+    """Log energies of 20 ms frames in 16 bands of 500 Hz: a crude spectrogram."""
+    frames = x[: len(x) // 320 * 320].reshape(-1, 320) * np.hanning(320)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    return np.log10(np.add.reduceat(power, np.arange(0, 160, 10), axis=1) + 1e-10).ravel()
+
+
+def _db(x: np.ndarray) -> float:
+    return 10 * float(np.log10(np.mean(np.asarray(x, np.float64) ** 2) + 1e-20))
+
+
+def rate_s(coach: tuple[np.ndarray, int], seconds: float) -> int:
+    return int(seconds * coach[1])
+
+
+def test_streaming_resampler_matches_whole_signal(coach: tuple[np.ndarray, int]) -> None:
+    pcm, rate = coach[0][: rate_s(coach, 3)], coach[1]
+    r = Resampler(rate)
+    parts = [r.process(pcm[i : i + 441]) for i in range(0, len(pcm), 441)]
+    assert 0 < r.latency_samples < 0.05 * 16000
+    whole = np.concatenate([*parts, r.flush()])
+    assert len(whole) == len(pcm) * 16000 // rate
+    assert np.allclose(whole, resample(pcm, rate), atol=1e-6)
+    stereo48 = np.stack([np.ones(4800), np.zeros(4800)], axis=1).astype(np.int16) * 1000
+    assert resample(stereo48, 48000).shape == (1600,)
+
+
+def test_reference_buffer_follows_player_taps(coach: tuple[np.ndarray, int]) -> None:
+    from voice_coach.speech.player import Player
+
+    pcm, rate = coach[0][: rate_s(coach, 4)], coach[1]
+    player = Player(rate, 441)
+    buf = ReferenceBuffer(rate, capacity_s=10.0)
+    player.add_tap(buf.tap)
+    for _ in range(20):  # 0.4 s of silence first: the reference there is zero
+        player.read_block()
+    player.play(1, pcm)
+    while player.time < 0.4 + len(pcm) / rate + 0.2:
+        player.read_block()
+    assert buf.available_until > 0.4 + len(pcm) / rate
+    expected = resample(pcm, rate)
+    got = buf.read(0.4 + 1.0, 16000)  # one second into the utterance
+    assert np.allclose(got, expected[16000:32000], atol=1e-4)
+    assert np.abs(buf.read(0.0, 6000)).max() < 1e-6  # only the resampler's pre-ringing
+
+
+@pytest.mark.parametrize("delay_ms", [15.0, 60.0, 180.0])
+def test_delay_is_estimated_within_2ms(
+    coach: tuple[np.ndarray, int], coach16: np.ndarray, delay_ms: float
+) -> None:
+    ref, rate = coach[0][: rate_s(coach, 8)], coach[1]
+    params = RoomParams(delay_s=delay_ms / 1000 + 0.0003, reverb_rt60_s=0.5, noise_db=-50, seed=5)
+    # 15 ms is shorter than the soxr latency: feed the room at 16 kHz like a 16 kHz player
+    mic = (
+        render(coach16[: len(ref) * 16000 // rate], 16000, params)
+        if delay_ms < 20
+        else (render(ref, rate, params))
+    )
+    est = DelayEstimator()
+    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
+        est.update(mic[i : i + BLOCK], coach16[i : i + BLOCK])
+    result = est.estimate()
+    assert result is not None
+    assert abs(result.delay_s - params.delay_s) <= 0.002
+    assert result.confidence >= 0.5
+    noise = np.random.default_rng(0).standard_normal(len(mic)).astype(np.float32) * 0.01
+    unrelated = estimate_delay(noise, coach16[: len(mic)])
+    assert unrelated is not None and unrelated.confidence < 0.3
+
+
+def test_aec_removes_20db_of_echo_after_convergence(
+    coach: tuple[np.ndarray, int], coach16: np.ndarray
+) -> None:
+    ref, rate = coach
+    params = RoomParams(
+        delay_s=0.09, echo_gain_db=-3.0, reverb_rt60_s=0.4, distortion=0.15, noise_db=-60.0, seed=11
+    )
+    mic = render(ref, rate, params)
+    out = _cancel(mic, coach16)
+    late = slice(25 * 16000, len(out))
+    assert erle_db(mic[late], out[late]) >= 20.0
+    assert erle_db(mic[: len(out)], out) >= 15.0
+
+
+def test_user_speech_survives_aec_during_double_talk(
+    coach: tuple[np.ndarray, int], coach16: np.ndarray, user_pause: np.ndarray
+) -> None:
+    ref, rate = coach
+    params = RoomParams(delay_s=0.09, echo_gain_db=-3.0, reverb_rt60_s=0.4, noise_db=-60.0)
+    utts = [Utterance(t, user_pause, 0.0) for t in (28.3, 34.1, 40.7)]
+    mic, truth = render_scene(ref, rate, utts, params)
+    out = _cancel(mic, coach16)
+    users = [(u.time_s, u.pcm, t.gain_db) for u, t in zip(utts, truth, strict=True)]
+    user = render(np.zeros_like(ref), rate, params, users=users)
+    echo = render(ref, rate, params)
+    for t in truth:
+        assert t.during_echo
+        seg = slice(int(t.start_s * 16000), int(t.end_s * 16000))
+        cleaned = out[seg.start + LATENCY_SAMPLES : seg.stop + LATENCY_SAMPLES]
+        assert _db(cleaned) - _db(user[seg]) == pytest.approx(0.0, abs=5.0)
+        # what is left sounds like the user: its short-time spectrum follows the user's, not
+        # the echo's (AEC3's suppressor reshapes the waveform, so compare band energies)
+        follows_user = np.corrcoef(_bands(cleaned), _bands(user[seg]))[0, 1]
+        follows_echo = np.corrcoef(_bands(cleaned), _bands(echo[seg]))[0, 1]
+        assert follows_user > 0.75 and follows_user > follows_echo + 0.1
+
+
+def test_vad_finds_a_user_in_fan_noise_and_nothing_in_noise_alone(user_pause: np.ndarray) -> None:
+    silence = np.zeros(16000 * 6, np.float32)
+    noisy = RoomParams(noise_db=-45.0, seed=4)
+    quiet_user = [Utterance(2.5, user_pause, gain_db=-12.0)]
+    mic, truth = render_scene(silence, 16000, quiet_user, noisy)
+    vad = Vad()
+    segments = [s for i in range(0, len(mic), BLOCK) for s in vad.process(mic[i : i + BLOCK])]
+    segments += vad.flush()
+    assert len(segments) == 1
+    (start, end), t = segments[0], truth[0]
+    assert abs(start - t.start_s) < 0.15 and abs(end - t.end_s) < 0.4
+    fan = render(silence, 16000, RoomParams(noise_db=-35.0, seed=9))
+    vad.reset()
+    assert vad.process(fan) + vad.flush() == []
+    assert max(vad.probabilities) < vad.threshold
