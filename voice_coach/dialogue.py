@@ -121,6 +121,11 @@ class Dialogue:
             return None
         return s
 
+    @property
+    def starting_routine(self) -> str | None:
+        """The routine about to start (its confirmation is being said)."""
+        return self._pending[0].id if self._pending is not None else None
+
     # --- events --------------------------------------------------------------------------
 
     def handle(self, event: Event, now: float) -> list[Action]:
