@@ -1,0 +1,176 @@
+"""PocketSphinx 5 engine: bundled US-English model, small n-gram model with garbage words.
+
+The language model is built at start-up from the phrase table: whole command phrases plus
+ordinary garbage words, so
+"stop if it hurts" decodes as itself (and the parser rejects it for its extra words)
+instead of being forced into "stop". PocketSphinx's VAD frames (WebRTC-style) cut the stream into utterances; each is decoded as it arrives and finished at its end.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from voice_coach.errors import UserError
+from voice_coach.listen.engines.base import SAMPLE_RATE, Hypothesis, Word, as_int16
+from voice_coach.listen.phrases import PhraseTable, normalize
+
+_ALT_PRONUNCIATION = re.compile(r"\(\d+\)$")
+_FILLERS = {"<s>", "</s>", "<sil>", "[noise]", "<unk>"}
+
+PHRASE_REPEATS = 3
+"""How many times each phrase appears in the language-model corpus (garbage lines: once)."""
+
+FRAME_SECONDS = 0.03
+"""Voice-activity frame length, s."""
+LOOKBACK_FRAMES = 10
+"""Frames kept before an utterance starts (0.3 s) and fed to the decoder with it."""
+START_FRAMES = 5
+"""Voiced frames among the last LOOKBACK_FRAMES that open an utterance."""
+END_FRAMES = 8
+"""Consecutive unvoiced frames (0.24 s) that close an utterance: the endpoint delay."""
+
+MAX_UTTERANCE = 8.0
+"""Seconds; a longer utterance is cut (coach speech running on)."""
+
+
+def lm_corpus(table: PhraseTable, repeats: int = PHRASE_REPEATS) -> str:
+    """Training text for the small n-gram model: whole phrases, then garbage word runs.
+
+    Garbage words in runs of eight give ordinary speech a path of its own (unigrams and
+    backoff), so it is decoded as words the parser rejects, never forced into a command.
+    """
+    lines = [f"<s> {phrase} </s>" for phrase in table.all_phrases() for _ in range(repeats)]
+    garbage = list(table.garbage)
+    lines += [f"<s> {' '.join(garbage[i:i + 8])} </s>" for i in range(0, len(garbage), 8)]
+    return "\n".join(lines) + "\n"
+
+
+def build_lm(table: PhraseTable, path: Path, repeats: int = PHRASE_REPEATS) -> None:
+    """Write the table's ARPA language model to ``path``."""
+    from pocketsphinx.lm import ArpaBoLM
+
+    model = ArpaBoLM(text=lm_corpus(table, repeats))
+    model.compute()
+    model.write_file(str(path))
+
+
+class SphinxRecognizer:
+    """Streaming PocketSphinx recognizer for one phrase table (English model)."""
+
+    def __init__(self, table: PhraseTable, model_dir: Path | None = None,
+                 repeats: int = PHRASE_REPEATS) -> None:
+        import pocketsphinx  # lazy: native library
+
+        # bestpath: word posteriors from the lattice (Segment.prob) serve as confidences.
+        options: dict[str, object] = {"loglevel": "FATAL", "bestpath": True}
+        if model_dir is not None:
+            model_dir = Path(model_dir)
+            if not (model_dir / "mdef").is_file():
+                raise UserError(f"{model_dir}: not a PocketSphinx acoustic model (no mdef)")
+            options["hmm"] = str(model_dir)
+        self._decoder = pocketsphinx.Decoder(lm=None, **options)
+        missing = sorted(w for w in table.vocabulary() | set(table.garbage)
+                         if self._decoder.lookup_word(w) is None)
+        if missing:
+            where = table.path or table.language
+            raise UserError(f"{where}: words not in the PocketSphinx dictionary: "
+                            f"{' '.join(missing)}")
+        with tempfile.TemporaryDirectory() as tmp:
+            arpa = Path(tmp) / "commands.arpa"
+            build_lm(table, arpa, repeats)
+            lm = pocketsphinx.NGramModel(self._decoder.config, self._decoder.get_logmath(),
+                                         str(arpa))
+        self._decoder.add_lm("listen", lm)
+        self._decoder.activate_search("listen")
+        self._vad = pocketsphinx.Vad(pocketsphinx.Vad.LOOSE, SAMPLE_RATE, FRAME_SECONDS)
+        self._frame = self._vad.frame_bytes // 2
+        self._recent: deque[tuple[bytes, bool]] = deque(maxlen=LOOKBACK_FRAMES)
+        self._silent = 0  # non-speech frames since the last speech frame
+        self._dither = np.random.default_rng(0).integers(-4, 5, self._frame, dtype=np.int32)
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._samples = 0  # samples handed to the endpointer so far
+        self._in_utt = False
+        self._utt_start = 0.0
+        self._frame_shift = 1.0 / 100  # PocketSphinx feature frames: 100 per second
+
+    @property
+    def time(self) -> float:
+        """Seconds of audio consumed since the stream began."""
+        return self._samples / SAMPLE_RATE
+
+    def accept(self, pcm16: np.ndarray) -> list[Hypothesis]:
+        data = np.concatenate([self._pending, as_int16(pcm16)])
+        out: list[Hypothesis] = []
+        n = len(data) // self._frame * self._frame
+        for i in range(0, n, self._frame):
+            hyp = self._frame_in(data[i:i + self._frame].tobytes())
+            if hyp is not None:
+                out.append(hyp)
+        self._pending = data[n:]
+        return out
+
+    def flush(self) -> list[Hypothesis]:
+        self._pending = np.zeros(0, dtype=np.int16)
+        if not self._in_utt:
+            return []
+        self._in_utt = False
+        hyp = self._finish(self.time - self._silent * self._frame / SAMPLE_RATE)
+        return [hyp] if hyp is not None else []
+
+    def reset(self) -> None:
+        if self._in_utt:
+            self._decoder.end_utt()
+            self._in_utt = False
+        self._pending = np.zeros(0, dtype=np.int16)
+
+    def _frame_in(self, frame: bytes) -> Hypothesis | None:
+        self._samples += self._frame
+        self._recent.append((frame, self._is_speech(frame)))
+        voiced = sum(flag for _, flag in self._recent)
+        if not self._in_utt:
+            if voiced < START_FRAMES:
+                return None
+            # Start with the look-back window so the first phoneme is not cut.
+            self._decoder.start_utt()
+            self._in_utt = True
+            self._utt_start = self.time - len(self._recent) * self._frame / SAMPLE_RATE
+            self._decoder.process_raw(b"".join(f for f, _ in self._recent))
+            self._silent = 0
+            return None
+        self._decoder.process_raw(frame)
+        self._silent = 0 if self._recent[-1][1] else self._silent + 1
+        if self._silent >= END_FRAMES:
+            self._in_utt = False
+            return self._finish(self.time - self._silent * self._frame / SAMPLE_RATE)
+        if self.time - self._utt_start > MAX_UTTERANCE:
+            self._in_utt = False
+            return self._finish(self.time)
+        return None
+
+    def _is_speech(self, frame: bytes) -> bool:
+        # PocketSphinx's VAD can latch "speech" on digital silence (exact zeros, as from a
+        # WAV file or a muted mic); a few LSB of fixed dither keep it honest.
+        samples = np.frombuffer(frame, dtype=np.int16).astype(np.int32) + self._dither
+        return bool(self._vad.is_speech(np.clip(samples, -32768, 32767).astype(np.int16)
+                                        .tobytes()))
+
+    def _finish(self, end: float) -> Hypothesis | None:
+        self._decoder.end_utt()
+        start = self._utt_start
+        words = []
+        for seg in self._decoder.seg():
+            word = _ALT_PRONUNCIATION.sub("", seg.word).lower()
+            if word in _FILLERS or word.startswith("++") or word.startswith("["):
+                continue
+            words.append(Word(word=normalize(word), confidence=float(seg.prob),
+                              start=start + seg.start_frame * self._frame_shift,
+                              end=start + (seg.end_frame + 1) * self._frame_shift))
+        if not words:
+            return None
+        return Hypothesis(text=" ".join(w.word for w in words), words=tuple(words),
+                          start=start, end=end, decided=self.time)
