@@ -1,9 +1,10 @@
 """PocketSphinx 5 engine: bundled US-English model, small n-gram model with garbage words.
 
 The language model is built at start-up from the phrase table: whole command phrases plus
-ordinary garbage words, so
-"stop if it hurts" decodes as itself (and the parser rejects it for its extra words)
-instead of being forced into "stop". PocketSphinx's VAD frames (WebRTC-style) cut the stream into utterances; each is decoded as it arrives and finished at its end.
+runs of ordinary garbage words, so "stop if it hurts" decodes as itself (and the parser
+rejects it for its extra words) instead of being forced into "stop". PocketSphinx's
+WebRTC-style VAD cuts the stream into utterances; each is decoded while it arrives and
+finished at its end (END_FRAMES of non-speech).
 """
 
 from __future__ import annotations
