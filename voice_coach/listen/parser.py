@@ -1,0 +1,95 @@
+"""Recognizer hypotheses -> commands, strictly: whole phrases only, confident, short.
+
+A command is accepted only when the whole utterance is exactly one phrase of the table
+(after normalization). Anything else — garbage words, a command word inside a sentence,
+two commands run together — is rejected, because the coach's own lines are full of command
+words. The combined confidence is the lowest word confidence, and each command has its own
+minimum (a false "stop" costs a session, a false "pause" a second).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voice_coach.events import CommandHeard
+from voice_coach.listen.engines.base import Hypothesis
+from voice_coach.listen.phrases import WAKE, PhraseTable, normalize
+
+MODES = ("wake", "session", "answer")
+"""wake: only the wake phrase (optionally followed by a command); session: bare commands;
+answer: yes/no plus bare commands."""
+
+SECONDS_PER_WORD = 0.9
+"""Longest plausible duration of one spoken command word, s (slow, sleepy speech)."""
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    command: str
+    """Canonical command name, "wake", "yes" or "no"."""
+    confidence: float
+    """Lowest word confidence of the phrase, 0..1."""
+    text: str
+    """The normalized phrase heard."""
+    time: float
+    """Stream time at which the recognizer decided, s."""
+
+    def event(self) -> CommandHeard:
+        return CommandHeard(self.command, self.confidence, self.text)
+
+
+class CommandParser:
+    """Maps hypotheses to commands for one phrase table and listening mode."""
+
+    def __init__(self, table: PhraseTable, mode: str = "session") -> None:
+        self.table = table
+        self._commands = table.phrase_map(include_answers=False)
+        self._answers = {p: g.command for g in table.answers for p in g.phrases}
+        self.mode = mode
+        self.last_rejection = ""
+        """Why the last hypothesis was rejected (for logs and benchmarks)."""
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        self._mode = mode
+
+    def parse(self, hyp: Hypothesis) -> ParsedCommand | None:
+        """The command ``hyp`` expresses in the current mode, or None (see last_rejection)."""
+        words = [normalize(w.word) for w in hyp.words] if hyp.words else normalize(hyp.text).split()
+        words = [w for w in words if w]
+        text = " ".join(words)
+        command = self._match(text)
+        if command is None:
+            return self._reject(f"not a {self._mode} phrase: {text!r}")
+        duration = hyp.end - hyp.start
+        if duration > SECONDS_PER_WORD * len(words) + 0.5:
+            return self._reject(f"too long for {len(words)} words: {duration:.2f} s")
+        confidence = min((w.confidence for w in hyp.words), default=1.0)
+        minimum = self.table.min_confidence(command)
+        if confidence < minimum:
+            return self._reject(f"{command!r} confidence {confidence:.2f} < {minimum:.2f}")
+        self.last_rejection = ""
+        return ParsedCommand(command, confidence, text, hyp.decided)
+
+    def _match(self, text: str) -> str | None:
+        wake = self.table.wake
+        rest = text[len(wake):].strip() if text == wake or text.startswith(wake + " ") else None
+        if self._mode == "wake":
+            if rest is None:
+                return None
+            return WAKE if not rest else self._commands.get(rest)
+        if rest:  # "hey coach pause" works in a session too
+            text = rest
+        if self._mode == "answer" and text in self._answers:
+            return self._answers[text]
+        return self._commands.get(text)
+
+    def _reject(self, why: str) -> None:
+        self.last_rejection = why
+        return None
