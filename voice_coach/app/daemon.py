@@ -98,7 +98,7 @@ class Daemon:
         """Called with every event-log entry (the demo prints them, tests read them)."""
         self.wall_clock = wall_clock
         self.coach = Coach(dialogue, synthesizer, player,  # type: ignore[arg-type]
-                           save_progress=self._save, on_log=self._emit)
+                           save_progress=self._save, on_log=self.emit)
         self.commands_heard = 0
         self.save_failures = 0
         self._inbox: queue.SimpleQueue[HeardLike | DeviceEvent | SpeechDone] = (
@@ -213,9 +213,10 @@ class Daemon:
                 log.error("cannot save progress to %s: %s", self.store.progress_path, error)
 
     def _log(self, now: float, kind: str, **detail: object) -> None:
-        self._emit(LogEntry(now, kind, detail))
+        self.emit(LogEntry(now, kind, detail))
 
-    def _emit(self, entry: LogEntry) -> None:
+    def emit(self, entry: LogEntry) -> None:
+        """Hand an event-log entry to every log listener."""
         for listener in self.log_listeners:
             listener(entry)
 

@@ -79,6 +79,7 @@ class ScriptedUser:
         self._triggered_at: float | None = None
         self.said: list[tuple[float, float, str]] = []
         """(start, end, text) of every line said, in mic stream seconds."""
+        self.on_say: Callable[[float, str], None] | None = None
 
     @property
     def done(self) -> bool:
@@ -103,7 +104,8 @@ class ScriptedUser:
         self._schedule(now, pcm, line.gain_db)
         end = now + len(pcm) / self._rate
         self.said.append((now, end, line.text))
-        log.debug("user says %r at %.2f", line.text, now)
+        if self.on_say is not None:
+            self.on_say(now, line.text)
         self._next += 1
         self._ready_at, self._triggered_at = end, None
 

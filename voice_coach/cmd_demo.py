@@ -1,0 +1,117 @@
+"""``voice-coach demo``: the whole product with no hardware.
+
+The real ``run`` loop (Daemon, Dialogue, Session, Piper, Player, Listener) runs through a
+simulated bedside room on a virtual clock, with a synthesized user (a Festival voice, not the
+coach's) who wakes the coach, picks a routine, pauses, resumes, asks for a repeat, skips and
+stops. The event log is printed as it goes; ``--to`` writes what the microphone heard (left)
+and what the coach said (right) as a stereo WAV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from voice_coach.app.coach import LogEntry
+from voice_coach.app.virtual_room import UserLine, event_key
+from voice_coach.config import add_config_argument, load_config
+
+DEMO_LINES: tuple[UserLine, ...] = (
+    UserLine("hey coach", delay=1.5),
+    UserLine("lower back", after="say:Which practice?", delay=1.5),
+    UserLine("pause", after="say:Lie down on your back", delay=1.2),
+    UserLine("resume", after="say:Paused.", delay=4.0),
+    UserLine("repeat", after="say:Let your jaw go loose", delay=2.5, voice="festival:ked"),
+    UserLine("next", after="say:Let your shoulders slide", delay=1.0),
+    UserLine("stop", after="say:Bend your right knee", delay=2.0, voice="festival:ked"),
+)
+"""What the simulated user says, each line after a moment of the session (see UserLine)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="the whole hands-free coach in a simulated room (no microphone or speaker)",
+        description="Run the live daemon's loop through a simulated room with a synthesized "
+                    "user who wakes the coach, picks a routine, pauses, resumes, asks for a "
+                    "repeat, skips and stops. Prints the event log.",
+    )
+    parser.add_argument("--to", type=Path, default=None, metavar="FILE.wav",
+                        help="write a stereo WAV: left = microphone, right = coach")
+    parser.add_argument("--max-minutes", type=float, default=6.0, metavar="M",
+                        help="give up after this much virtual time (default 6)")
+    parser.add_argument("--verbose", action="store_true", help="print every event")
+    add_config_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from voice_coach.app.virtual_scene import StereoSink, build_scene
+
+    config = load_config(args.config)
+    started = time.monotonic()
+    printer = EventPrinter(verbose=args.verbose)
+    with tempfile.TemporaryDirectory(prefix="voice-coach-demo-") as tmp:
+        scene = build_scene(config, DEMO_LINES, state_dir=Path(tmp) / "state",
+                            on_log=printer)
+        sink = StereoSink(args.to, scene.room.rate_out, scene.player.sample_rate) \
+            if args.to is not None else None
+        scene.driver.sink = sink.write if sink is not None else None
+        try:
+            end = scene.driver.run(args.max_minutes * 60.0, until=scene.finished)
+            scene.daemon.shutdown(end)
+        except BaseException:
+            if sink is not None:
+                sink.abort()
+            raise
+        finally:
+            scene.close()
+        if sink is not None:
+            sink.close()
+    wall = time.monotonic() - started
+    heard = scene.daemon.commands_heard
+    print(f"demo: {clock(end)} of virtual time in {wall:.0f} s; {heard} commands heard; "
+          f"state {scene.daemon.state}", file=sys.stderr)
+    if args.to is not None:
+        print(f"wrote {args.to} (left: microphone, right: coach)", file=sys.stderr)
+    return 0 if scene.finished() else 1
+
+
+def clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+class EventPrinter:
+    """Prints the event log: what the user said, what was heard and what it did, the coach."""
+
+    def __init__(self, verbose: bool = False) -> None:
+        self.verbose = verbose
+
+    def __call__(self, entry: LogEntry) -> None:
+        text = self.format(entry)
+        if text:
+            print(f"{clock(entry.time)} {text}", flush=True)
+
+    def format(self, entry: LogEntry) -> str:
+        d = entry.detail
+        if entry.kind == "heard":
+            return f"heard '{d['command']}' ({float(d['confidence']):.2f}) -> {d['outcome']}"
+        if entry.kind == "say":
+            return f"coach: {d['text']}"
+        if entry.kind == "user":
+            return f"user says: {d['text']!r}"
+        if entry.kind == "earcon":
+            return "(chime: listening)"
+        if entry.kind == "session":
+            verb = "resumed" if d.get("resumed") else "started"
+            return f"session {verb}: {d['routine']} at step {int(d['start']) + 1}"  # type: ignore[call-overload]
+        if entry.kind == "ended":
+            return f"session ended ({d['how']}): {d['routine']}"
+        if entry.kind == "device":
+            return f"{d['device']} {'lost' if d['lost'] else 'back'}"
+        return event_key(entry) if self.verbose else ""
+
