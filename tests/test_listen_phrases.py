@@ -1,0 +1,120 @@
+"""Phrase tables and the command parser (hypotheses built by hand: the parser is the unit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voice_coach.errors import UserError
+from voice_coach.listen.engines.base import Hypothesis, Word
+from voice_coach.listen.parser import CommandParser
+from voice_coach.listen.phrases import KNOWN_COMMANDS, load_language, load_phrases, normalize
+
+
+def hyp(text: str, conf: float = 1.0, seconds_per_word: float = 0.4) -> Hypothesis:
+    words = tuple(Word(w, conf, 1.0 + i * seconds_per_word, 1.0 + (i + 1) * seconds_per_word)
+                  for i, w in enumerate(text.split()))
+    end = words[-1].end if words else 1.0
+    return Hypothesis(text, words, 1.0, end, end + 0.25)
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_bundled_tables_cover_every_command(language: str) -> None:
+    table = load_language(language)
+    assert {g.command for g in table.commands} == set(KNOWN_COMMANDS)
+    assert {g.command for g in table.answers} == {"yes", "no"}
+    assert table.wake and table.garbage
+    stop = table.min_confidence("stop")
+    assert stop > table.min_confidence("pause")
+
+
+def test_english_phrases_people_say() -> None:
+    phrases = load_language("en").phrase_map()
+    for phrase, command in [("pause", "pause"), ("hold on", "pause"), ("wait", "pause"),
+                            ("keep going", "resume"), ("continue", "resume"), ("skip", "next"),
+                            ("go back", "back"), ("say that again", "repeat"),
+                            ("that's enough", "stop"), ("how long is left", "status"),
+                            ("what can i say", "help"), ("yes", "yes"), ("no", "no")]:
+        assert phrases[phrase] == command
+
+
+def test_normalize() -> None:
+    assert normalize("  That’s ENOUGH!! ") == "that's enough"
+    assert normalize("Hey, coach.") == "hey coach"
+    assert normalize("다시 한번!") == "다시 한번"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "xx.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "line", "fragment"), [
+    ("language: en\nwake: hey\ncommands:\n  jump: [jump]\n", 4, "unknown command 'jump'"),
+    ("language: en\nwake: hey\ncommands:\n  stop:\n    phrases: []\n", 5, "non-empty list"),
+    ("language: en\nwake: hey\ncommands:\n  stop:\n    min_confidence: 2\n    phrases: [stop]\n",
+     5, "min_confidence"),
+    ("language: en\nwake: hey\ncommands: [stop\n", 4, "invalid YAML"),
+    ("language: en\ncommands:\n  stop: [stop]\n", 1, "missing key 'wake'"),
+    ("language: en\nwake: hey\ncommands:\n  stop: [stop]\n  pause: [stop]\n", 1,
+     "used by 'stop' and 'pause'"),
+    ("language: en\nwake: hey\ncommands:\n  stop: [stop]\ngarbage: [the, stop]\n", 1,
+     "garbage word 'stop'"),
+])
+def test_bad_phrase_file_names_file_and_line(tmp_path: Path, text: str, line: int,
+                                             fragment: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(UserError) as err:
+        load_phrases(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}:{line}:"), message
+    assert fragment in message and "\n" not in message
+
+
+def test_yes_and_no_stay_words(tmp_path: Path) -> None:
+    path = write(tmp_path, "language: en\nwake: hey coach\ncommands:\n  stop: [stop]\n"
+                           "answers:\n  yes: [yes, sure]\n  no: [no]\n")
+    assert load_phrases(path).phrase_map() == {"stop": "stop", "yes": "yes", "sure": "yes",
+                                               "no": "no"}
+
+
+def test_session_mode_accepts_exact_phrases_only() -> None:
+    parser = CommandParser(load_language("en"), "session")
+    assert parser.parse(hyp("hold on")).command == "pause"
+    assert parser.parse(hyp("hey coach next")).command == "next"
+    for text in ["stop if it hurts", "repeat this on the other side", "next one please now",
+                 "pause pause", "the", "hey coach"]:
+        assert parser.parse(hyp(text)) is None, text
+        assert parser.last_rejection
+
+
+def test_confidence_minimum_is_per_command() -> None:
+    parser = CommandParser(load_language("en"), "session")
+    assert parser.parse(hyp("pause", conf=0.5)).command == "pause"
+    assert parser.parse(hyp("stop", conf=0.5)) is None
+    assert "confidence" in parser.last_rejection
+    heard = parser.parse(hyp("stop", conf=0.9))
+    assert heard.command == "stop" and heard.confidence == pytest.approx(0.9)
+    assert heard.event().command == "stop"
+
+
+def test_long_drawn_out_utterance_is_rejected() -> None:
+    parser = CommandParser(load_language("en"), "session")
+    assert parser.parse(hyp("stop", seconds_per_word=3.0)) is None
+
+
+def test_wake_and_answer_modes() -> None:
+    table = load_language("en")
+    parser = CommandParser(table, "wake")
+    assert parser.parse(hyp("pause")) is None
+    assert parser.parse(hyp("hey coach")).command == "wake"
+    assert parser.parse(hyp("hey coach resume")).command == "resume"
+    parser = CommandParser(table.with_wake("Hello, Trainer"), "wake")
+    assert parser.parse(hyp("hello trainer")).command == "wake"
+    assert parser.parse(hyp("hey coach")) is None
+    parser = CommandParser(table, "answer")
+    assert parser.parse(hyp("yes please")).command == "yes"
+    assert parser.parse(hyp("not now")).command == "no"
+    assert CommandParser(table, "session").parse(hyp("yes")) is None
