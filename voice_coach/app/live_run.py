@@ -1,0 +1,168 @@
+"""``voice-coach run`` on real sound cards: the Daemon stepped on the speaker's stream clock.
+
+Threads: PortAudio's output callback pulls the Player (its tap feeds the listener the echo
+reference); the listener thread reads the microphone and queues what it heard; this loop
+posts that to the Daemon and steps it every 20 ms. Devices are watched: a lost one pauses
+the session and is retried every few seconds (voice_coach.app.devices_watch). While the
+speaker is gone a stand-in pulls the Player in real time, so the clock and the session's
+timers keep going and nothing waits for a callback that never comes.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from voice_coach.app.daemon import Daemon, DeviceEvent, make_dialogue, routine_options
+from voice_coach.app.devices_watch import StallDetector, Watched
+from voice_coach.app.live_mic import LiveMic
+from voice_coach.app.prepare import block_size
+from voice_coach.config import Config
+from voice_coach.errors import UserError
+from voice_coach.speech import Player
+from voice_coach.state_store import StateStore
+
+log = logging.getLogger(__name__)
+
+STEP_SECONDS = 0.02
+VOICE_HINT = "get the default voice with: voice-coach models fetch en_US-joe-medium"
+
+
+class LiveSpeaker:
+    """The output device, watched: a stalled or failing stream is closed and retried."""
+
+    def __init__(self, player: Player, device: str | int | None,
+                 report: Callable[[bool, str], None]) -> None:
+        self.player = player
+        self.device = device
+        self.output: Any = None
+        self.watch = Watched("speaker", self.open, self.close, report)
+        self._stall = StallDetector()
+        self._pump: threading.Thread | None = None
+        self._pumping = threading.Event()
+
+    def open(self) -> None:
+        from voice_coach.speech.device import DeviceOutput
+
+        output = DeviceOutput(self.player, self.device)
+        output.start()
+        self._pumping.clear()
+        if self._pump is not None:
+            self._pump.join()
+            self._pump = None
+        self.output = output
+        self._stall.reset(time.monotonic())
+
+    def close(self) -> None:
+        output, self.output = self.output, None
+        if output is not None:
+            output.close()
+        self._start_pump()
+
+    def check(self) -> None:
+        """Notice a dead stream; retry a lost one when due."""
+        wall = time.monotonic()
+        if self.output is not None:
+            errors = self.output.callback_errors
+            active = getattr(self.output._stream, "active", True)
+            if errors or not active or self._stall.stalled(self.player.time, wall):
+                reason = "output callback failed" if errors else "output stream stopped"
+                self.watch.failed(self.player.time, reason)
+        self.watch.poll(self.player.time)
+
+    def _start_pump(self) -> None:
+        if self._pump is not None:
+            return
+        self._pumping.set()
+        self._pump = threading.Thread(target=self._pump_blocks, name="speaker-standin",
+                                      daemon=True)
+        self._pump.start()
+
+    def _pump_blocks(self) -> None:
+        period = self.player.block_size / self.player.sample_rate
+        next_time = time.monotonic()
+        while self._pumping.is_set():
+            self.player.read_block()  # into the void: keeps the stream clock honest
+            next_time += period
+            time.sleep(max(0.0, next_time - time.monotonic()))
+
+    def shutdown(self) -> None:
+        self._pumping.clear()
+        if self.output is not None:
+            try:
+                self.output.close()
+            except Exception as error:  # noqa: BLE001 - a dead device may fail to close
+                log.debug("closing the speaker failed: %s", error)
+        self.output = None
+
+
+def check_audio(config: Config) -> None:
+    """Fail early and clearly: no PortAudio, no input or no output device."""
+    from voice_coach.audio_devices import resolve_device
+    from voice_coach.speech.device import import_sounddevice, resolve_output_device
+
+    import_sounddevice()
+    resolve_output_device(config.output_device)
+    resolve_device(config.input_device, "input")
+
+
+def run_live(config: Config, state_dir: Path | None = None,
+             stop: threading.Event | None = None) -> int:
+    """Run until SIGTERM/Ctrl-C (or ``stop``); progress saved, streams closed; returns 0."""
+    from voice_coach.listen.listener import build_listener
+    from voice_coach.speech import Synthesizer
+
+    check_audio(config)
+    try:
+        synthesizer = Synthesizer(config.voice)
+    except UserError as error:
+        raise UserError(f"{error}; {VOICE_HINT}") from None
+    listener = build_listener(config)
+    player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
+                    volume=config.volume)
+    player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
+    store = StateStore(state_dir)
+    dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
+                             config.volume)
+    daemon = Daemon(dialogue, synthesizer, player, store, set_mode=listener.set_mode,
+                    wake_phrase=config.wake_phrase)
+    stop = stop or threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
+        if threading.current_thread() is threading.main_thread() else None
+
+    def report(device: str) -> Callable[[bool, str], None]:
+        return lambda lost, detail: daemon.post_device(DeviceEvent(device, lost, detail))
+
+    heard: queue.Queue[Any] = queue.Queue()
+    speaker = LiveSpeaker(player, config.output_device, report("speaker"))
+    mic = LiveMic(listener, config.input_device, heard, report("microphone"))
+    try:
+        speaker.open()
+        mic.open()
+        daemon.start(player.time)
+        while not stop.is_set():
+            while not heard.empty():
+                daemon.post_heard(heard.get_nowait())
+            speaker.check()
+            mic.check(player.time)
+            daemon.step(player.time)
+            time.sleep(STEP_SECONDS)
+    except KeyboardInterrupt:
+        log.info("interrupted")
+    finally:
+        daemon.shutdown(player.time)
+        player.stop()
+        time.sleep(2 * STEP_SECONDS)  # let the fade-out reach the speaker
+        mic.shutdown()
+        speaker.shutdown()
+        synthesizer.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    log.info("stopped; progress saved in %s", store.directory)
+    return 0
