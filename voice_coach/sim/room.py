@@ -1,12 +1,11 @@
 """A simulated bedside room: what the speaker plays and the user says -> what the mic hears.
 
-Echo path: speaker distortion -> speaker-to-mic delay (band-limited, sub-sample exact, and it
-also converts the player's rate to the mic rate) -> reverberation (synthetic exponentially
-decaying impulse response, FFT overlap-add) -> gain. Scheduled user utterances get a short
-reverb of their own; fan-like noise (pink, low-passed) is added at a fixed level. Everything is
-seeded and streaming: the same inputs give the same samples, and block sizes do not matter
-beyond float rounding. Mic sample ``n`` is at mic stream time ``n / rate_out``; the reference
-stream starts at the same instant, so ``delay_s`` is the whole speaker-to-mic delay.
+Echo path: speaker distortion -> delay (band-limited interpolation, sub-sample exact; also the
+player-rate -> mic-rate conversion) -> reverb (synthetic decaying impulse response, FFT
+overlap-add) -> gain. User utterances get reverb of their own; pink fan noise is added. Seeded
+and streaming: block sizes change nothing beyond float rounding. Mic sample ``n`` is at mic
+time ``n / rate_out``; the reference starts at the same instant, so ``delay_s`` is the whole
+speaker-to-mic delay.
 """
 
 from __future__ import annotations
@@ -156,8 +155,7 @@ class Room:
         self._ref_rate: int | None = None
         self._ref = np.zeros(0, np.float64)  # distorted reference, tail kept for interpolation
         self._ref_base = 0  # reference index of self._ref[0]
-        self._ref_total = 0
-        self._out = 0
+        self._ref_total, self._out = 0, 0  # reference samples in, mic samples out
         self._users: list[tuple[int, np.ndarray]] = []
 
     def _rng(self, stream: int) -> np.random.Generator:
@@ -236,13 +234,11 @@ def render(
     users: Sequence[tuple[float, np.ndarray, float]] = (),
 ) -> np.ndarray:
     """Run a whole reference through a fresh ``Room``; users are (time_s, pcm16k, gain_db)."""
-    room = Room(**asdict(params))
+    room, x = Room(**asdict(params)), reference
     for time_s, pcm, gain_db in users:
         room.schedule(time_s, pcm, gain_db)
     step = max(1, int(block_s * ref_rate))
-    blocks = [
-        room.process(reference[i : i + step], ref_rate) for i in range(0, len(reference), step)
-    ]
+    blocks = [room.process(reference[i : i + step], ref_rate) for i in range(0, len(x), step)]
     return np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
 
 
@@ -264,15 +260,11 @@ def render_scene(
         wet = Room(**asdict(quiet))
         wet.schedule(u.time_s, u.pcm, 0.0)
         alone = wet.process(np.zeros(len(echo)), rate)
-        act = np.repeat(active_frames(alone, rate), int(0.02 * rate))
-        user_rms = float(np.sqrt(np.mean(alone[: len(act)][act] ** 2))) if act.any() else 0.0
-        echo_rms = float(np.sqrt(np.mean(echo[: len(act)][act] ** 2))) if act.any() else 0.0
+        user_rms, echo_rms = _active_rms(alone, alone, rate), _active_rms(echo, alone, rate)
         during = echo_rms > 10 ** (-60 / 20) and echo_rms > echo_level * 10 ** (-20 / 20)
         ref_rms = echo_rms if during else echo_level
-        if u.user_to_echo_db is None or ref_rms <= 0:
-            gain = u.gain_db
-        else:
-            gain = u.user_to_echo_db - db(user_rms) + db(ref_rms)
+        relative = u.user_to_echo_db is not None and ref_rms > 0
+        gain = u.user_to_echo_db - db(user_rms) + db(ref_rms) if relative else u.gain_db
         ratio = db(user_rms) + gain - db(ref_rms) if ref_rms > 0 else None
         span = np.flatnonzero(active_frames(np.asarray(u.pcm, np.float32), rate))
         start = u.time_s + (span[0] * 0.02 if len(span) else 0.0)
@@ -283,5 +275,6 @@ def render_scene(
 
 
 def _active_rms(x: np.ndarray, level_of: np.ndarray, rate: int) -> float:
+    """RMS of ``x`` over the active speech frames of ``level_of``."""
     act = np.repeat(active_frames(level_of, rate), int(0.02 * rate))
     return float(np.sqrt(np.mean(x[: len(act)][act] ** 2))) if act.any() else 0.0
