@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 STEP_SECONDS = 0.02
 VOICE_HINT = "get the default voice with: voice-coach models fetch en_US-joe-medium"
+MODEL_HINT = ("get a recognizer model with: voice-coach models fetch "
+              "vosk-model-small-en-us-0.15 (see `voice-coach models list`)")
 
 
 class LiveSpeaker:
@@ -118,12 +120,19 @@ def run_live(config: Config, state_dir: Path | None = None,
     from voice_coach.listen.listener import build_listener
     from voice_coach.speech import Synthesizer
 
-    check_audio(config)
+    # Cheapest checks first; every one of them fails with one line before anything starts.
     try:
         synthesizer = Synthesizer(config.voice)
     except UserError as error:
         raise UserError(f"{error}; {VOICE_HINT}") from None
-    listener = build_listener(config)
+    try:
+        listener = build_listener(config)
+    except UserError as error:
+        text = str(error)
+        if "models fetch" not in text:
+            text += f"; {MODEL_HINT}"
+        raise UserError(text) from None
+    check_audio(config)
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))

@@ -1,0 +1,212 @@
+"""Soak: the daemon loop for an hour of virtual time with random commands at random moments.
+
+Runs the real ``run`` loop (Daemon, Dialogue, Session, Piper, Player) through the simulated
+room on a virtual clock. Commands are injected at the Heard level (as if the listener had
+heard them), at random moments, so the soak exercises every state x command many times; the
+microphone signal still goes through the room and, with ``--listener real``, through the real
+Listener (whose own detections are posted too). Checked:
+
+- no exception;
+- invariants after every block (dialogue/session states agree, listener mode matches the
+  state, cue index in range, pace/volume in bounds, saved progress on disk = last SaveProgress);
+- resident memory growth from minute 5 to the end < 5 %;
+- no audio buffer overruns: the listener's processing time per block is fed through a model of
+  the live ring buffer (capacity ``RING_SECONDS``); it overruns when the backlog exceeds it.
+
+Prints a table and writes bench/results/soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voice_coach.app.virtual_scene import build_scene
+from voice_coach.config import Config
+from voice_coach.dialogue_parts import USUAL
+from voice_coach.session import COMMANDS, RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
+
+RING_SECONDS = 2.0
+"""Capacity of the live microphone ring buffer assumed by the overrun model."""
+RESULTS = Path(__file__).resolve().parent / "results" / "soak.json"
+
+
+@dataclass(frozen=True)
+class Injected:
+    command: str
+    time: float
+    text: str = "injected"
+    confidence: float = 0.9
+
+
+class NullListener:
+    """Hears nothing (``--listener none``); every command is injected."""
+
+    def set_mode(self, mode: str, choices: object = None) -> None: ...
+    def add_reference(self, block: np.ndarray, start_time: float, rate: int) -> None: ...
+    def process(self, mic_block: np.ndarray, start_time: float) -> list[object]:
+        return []
+
+
+class TimedListener:
+    """Wraps a listener: remembers its mode and times each ``process`` call."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.mode = "wake"
+        self.durations: list[float] = []
+
+    def set_mode(self, mode: str, choices: object = None) -> None:
+        self.mode = mode
+        self.inner.set_mode(mode, choices)  # type: ignore[attr-defined]
+
+    def add_reference(self, block: np.ndarray, start_time: float, rate: int) -> None:
+        self.inner.add_reference(block, start_time, rate)  # type: ignore[attr-defined]
+
+    def process(self, mic_block: np.ndarray, start_time: float) -> list[object]:
+        started = time.perf_counter()
+        out = self.inner.process(mic_block, start_time)  # type: ignore[attr-defined]
+        self.durations.append(time.perf_counter() - started)
+        return out
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def pick(rng: random.Random, state: str, routines: list[str]) -> str:
+    if state == "idle":
+        return "wake" if rng.random() < 0.8 else rng.choice(COMMANDS)
+    if state == "choosing":
+        return rng.choice([*routines, *routines, USUAL, "resume", "resume", "help", "stop",
+                           "nonsense"])
+    if state == "starting":
+        return rng.choice(["stop", "pause", "wake"])
+    # In a session: mostly harmless commands so sessions get somewhere; stops are rarer.
+    weights = {c: 3.0 for c in COMMANDS} | {"stop": 0.7, "restart": 0.7, "pause": 5.0,
+                                            "resume": 6.0, "next": 4.0}
+    names = list(weights)
+    return rng.choices(names, [weights[n] for n in names])[0]
+
+
+def check(scene, listener: TimedListener) -> None:  # noqa: ANN001 - bench helper
+    d = scene.daemon.dialogue
+    assert d.state in ("idle", "choosing", "starting", "in_session"), d.state
+    assert (d.state == "in_session") == (d.session is not None), (d.state, d.session)
+    expected = {"idle": "wake", "choosing": "choice"}.get(d.state, "session")
+    assert listener.mode == expected, (listener.mode, d.state)
+    s = d.session
+    if s is not None:
+        assert s.state in ("idle", "playing", "paused", "finished"), s.state
+        assert 0 <= s.cue_index < len(s.cues)
+        assert RATE_MIN - 1e-9 <= s.rate <= RATE_MAX + 1e-9
+        assert VOLUME_MIN - 1e-9 <= s.volume <= VOLUME_MAX + 1e-9
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--mean-gap", type=float, default=20.0,
+                        help="mean seconds between injected commands")
+    parser.add_argument("--listener", choices=["real", "none"], default="real")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    config = Config()
+    if args.listener == "real":
+        from voice_coach.listen.listener import build_listener
+
+        inner: object = build_listener(config)
+    else:
+        inner = NullListener()
+    listener = TimedListener(inner)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
+        scene = build_scene(config, (), state_dir=Path(tmp), listener=listener)  # type: ignore[arg-type]
+        routines = list(scene.daemon.dialogue.routines)
+        block_s = scene.player.block_size / scene.player.sample_rate
+        injected, counts, rss = 0, {}, []
+        next_cmd = rng.expovariate(1 / args.mean_gap)
+        backlog = worst_backlog = 0.0
+        overruns = 0
+        end = args.minutes * 60.0
+        minute = 0
+        while scene.player.time < end:
+            now = scene.player.time
+            if now >= next_cmd:
+                state = scene.daemon.dialogue.state
+                command = pick(rng, state, routines)
+                scene.daemon.post_heard(Injected(command, now))
+                injected += 1
+                counts[command] = counts.get(command, 0) + 1
+                next_cmd = now + rng.expovariate(1 / args.mean_gap)
+            scene.driver.step()
+            check(scene, listener)
+            if listener.durations:
+                backlog = max(0.0, backlog + listener.durations[-1] - block_s)
+                worst_backlog = max(worst_backlog, backlog)
+                if backlog > RING_SECONDS:
+                    overruns += 1
+                    backlog = RING_SECONDS
+            if now >= minute * 60.0:
+                rss.append((minute, rss_mb()))
+                saved = scene.store.load_progress()
+                assert saved == scene.daemon.dialogue.saved, (saved, scene.daemon.dialogue.saved)
+                minute += 1
+        scene.daemon.shutdown(scene.player.time)
+        history = scene.store.history()
+        scene.close()
+    wall = time.monotonic() - started
+    rss.append((minute, rss_mb()))
+    base = next((mb for m, mb in rss if m >= 5), rss[0][1])
+    growth = (rss[-1][1] - base) / base * 100.0
+    durations = np.array(listener.durations)
+    result = {
+        "virtual_minutes": round(scene.player.time / 60.0, 2),
+        "wall_seconds": round(wall, 1),
+        "listener": args.listener,
+        "commands_injected_at_heard_level": injected,
+        "commands_heard_total": scene.daemon.commands_heard,
+        "command_counts": dict(sorted(counts.items())),
+        "sessions_recorded": len(history),
+        "sessions_by_outcome": {h: sum(e.how == h for e in history)
+                                for h in ("completed", "stopped", "interrupted")},
+        "exceptions": 0,
+        "invariant_checks": scene.driver.blocks,
+        "rss_mb_minute5": round(base, 1),
+        "rss_mb_end": round(rss[-1][1], 1),
+        "rss_growth_percent_from_minute5": round(growth, 2),
+        "listener_ms_per_block_mean": round(float(durations.mean()) * 1000, 3),
+        "listener_ms_per_block_p99": round(float(np.percentile(durations, 99)) * 1000, 3),
+        "listener_cpu_per_audio_second": round(float(durations.sum()) / scene.player.time, 4),
+        "ring_seconds_model": RING_SECONDS,
+        "worst_backlog_seconds": round(worst_backlog, 3),
+        "buffer_overruns": overruns,
+        "save_failures": scene.daemon.save_failures,
+        "rss_mb_by_minute": [[m, round(mb, 1)] for m, mb in rss],
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print("Soak (commands injected at the Heard level; mic audio through the room"
+          + (" and the real Listener)" if args.listener == "real" else ")"))
+    rows = [(k, v) for k, v in result.items() if k not in ("rss_mb_by_minute", "command_counts")]
+    for key, value in rows:
+        print(f"  {key:<36} {value}")
+    ok = growth < 5.0 and overruns == 0
+    print(f"  {'verdict':<36} {'PASS' if ok else 'FAIL'}  -> {RESULTS}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
