@@ -114,10 +114,22 @@ def check_audio(config: Config) -> None:
     resolve_device(config.input_device, "input")
 
 
+def load_listener(config: Config) -> Any:
+    """The configured Listener; a missing model says how to fetch one."""
+    from voice_coach.listen.listener import build_listener
+
+    try:
+        return build_listener(config)
+    except UserError as error:
+        text = str(error)
+        if "models fetch" not in text:
+            text += f"; {MODEL_HINT}"
+        raise UserError(text) from None
+
+
 def run_live(config: Config, state_dir: Path | None = None,
              stop: threading.Event | None = None) -> int:
     """Run until SIGTERM/Ctrl-C (or ``stop``); progress saved, streams closed; returns 0."""
-    from voice_coach.listen.listener import build_listener
     from voice_coach.speech import Synthesizer
 
     # Cheapest checks first; every one of them fails with one line before anything starts.
@@ -125,14 +137,8 @@ def run_live(config: Config, state_dir: Path | None = None,
         synthesizer = Synthesizer(config.voice)
     except UserError as error:
         raise UserError(f"{error}; {VOICE_HINT}") from None
-    try:
-        listener = build_listener(config)
-    except UserError as error:
-        text = str(error)
-        if "models fetch" not in text:
-            text += f"; {MODEL_HINT}"
-        raise UserError(text) from None
     check_audio(config)
+    listener = load_listener(config)
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
