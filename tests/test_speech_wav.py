@@ -107,3 +107,16 @@ def test_piper_speech_rendered_through_the_player(tmp_path: Path) -> None:
     assert len(audio) == -(-len(speech) // 441) * 441
     assert np.allclose(audio[: len(speech)], speech, atol=TOL)
     synth.close()
+
+
+def test_written_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        with WavWriter(tmp_path / "out.wav", 16000) as wav:
+            wav.write(np.zeros(160, dtype=np.float32))
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "out.wav").stat().st_mode) == 0o644

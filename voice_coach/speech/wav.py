@@ -14,6 +14,12 @@ import numpy as np
 from voice_coach.errors import UserError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class WavWriter:
     """Streams float32 blocks in -1..1 to a 16-bit PCM WAV file.
 
@@ -67,6 +73,8 @@ class WavWriter:
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
+            # mkstemp creates 0600; a rendered session should get the user's usual mode.
+            os.chmod(self._tmp, 0o666 & ~_umask())
             os.replace(self._tmp, self.path)
         except OSError as error:
             self._discard()
