@@ -19,6 +19,14 @@ from dataclasses import dataclass, replace
 
 from voice_coach.cues import estimate_speech_seconds
 from voice_coach.dialogue_parts import (
+    ASK,
+    CANCELLED,
+    GIVE_UP,
+    NO_USUAL,
+    NOT_UNDERSTOOD,
+    NOTHING_TO_RESUME,
+    RESUMING,
+    STARTING,
     USUAL,
     PlayEarcon,
     RoutineOption,
@@ -41,26 +49,12 @@ from voice_coach.events import (
 )
 from voice_coach.session import Session
 
-__all__ = [
-    "ANSWER_TIMEOUT", "Dialogue", "PlayEarcon", "RoutineOption", "SessionEnded",
-    "SessionStarted", "SetListenMode", "USUAL",
-]  # fmt: skip
-
 STATES = ("idle", "choosing", "starting", "in_session")
 ANSWER_TIMEOUT = 8.0
 """Seconds after the question has been said within which an answer is expected."""
 ID_SPAN = 1_000_000
 """Utterance ids of session k are k * ID_SPAN + the session's own id; the dialogue's own
 utterances use ids below ID_SPAN."""
-
-ASK = "Which practice?"
-NOT_UNDERSTOOD = "Sorry, which practice?"
-GIVE_UP = "Okay, maybe later."
-NOTHING_TO_RESUME = "There is no unfinished practice to resume."
-NO_USUAL = "There is no usual practice yet."
-RESUMING = "Resuming {title}."
-STARTING = "{title}. Let's begin."
-CANCELLED = "Okay."
 
 
 @dataclass

@@ -11,6 +11,16 @@ from voice_coach.events import Action, Progress, SaveProgress, StateChanged
 from voice_coach.listen.phrases import KNOWN_COMMANDS, normalize
 from voice_coach.navigation import Sections
 
+# What the dialogue says: short, so a reply never keeps the user waiting.
+ASK = "Which practice?"
+NOT_UNDERSTOOD = "Sorry, which practice?"
+GIVE_UP = "Okay, maybe later."
+NOTHING_TO_RESUME = "There is no unfinished practice to resume."
+NO_USUAL = "There is no usual practice yet."
+RESUMING = "Resuming {title}."
+STARTING = "{title}. Let's begin."
+CANCELLED = "Okay."
+
 USUAL = "usual"
 """Choice key for "the usual" (the routine played last)."""
 USUAL_PHRASES = ("the usual", "same as last time", "the same again")
