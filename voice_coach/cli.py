@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"voice-coach: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
+        print("voice-coach: interrupted", file=sys.stderr)
         return 130
 
 
