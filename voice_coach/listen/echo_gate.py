@@ -1,0 +1,132 @@
+"""Is a parsed command the user's, or the coach's own voice coming back? Evidence and verdict.
+
+Evidence gathered for the span of the command's words:
+- residual: level of the echo-cancelled signal over the level of the echo the canceller
+  removed. Echo alone leaves only a residual far below what was removed (tens of dB); a user
+  speaking over the coach leaves their own voice, at most a few dB below the echo.
+- reference: what the coach was saying at that moment, decoded on demand from the playback
+  reference with a second recognizer; a command whose phrase the coach just said is echo.
+- per-command floors: while the coach is audible, costly commands (stop, restart, next, back)
+  need more confidence than cheap ones (pause).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice_coach.listen.engines.base import Recognizer, as_int16
+from voice_coach.listen.phrases import PhraseTable
+
+FRAME = 160
+"""Samples per energy frame (10 ms at 16 kHz)."""
+
+
+@dataclass(frozen=True)
+class GateParams:
+    """Thresholds of the echo gate."""
+
+    coach_active_dbfs: float = -50.0
+    """Echo (energy the canceller removed) above this level during the words means the
+    coach was audible, in dBFS."""
+    min_residual_db: float = -14.0
+    """Lowest cleaned-over-removed level (dB) accepted while the coach is audible."""
+    reference_margin_s: float = 0.35
+    """Extra reference decoded on each side of the delayed word span, s."""
+    double_talk_floor: float = 0.0
+    """Added to a costly command's confidence floor while the coach is audible (0..1)."""
+    costly: tuple[str, ...] = ("stop", "restart", "next", "back")
+    """Commands whose false acceptance costs the user their place."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the gate knew about one command."""
+
+    echo_dbfs: float
+    """Level of the echo removed by the canceller during the words, dBFS."""
+    residual_db: float
+    """Cleaned level over removed echo level during the words, dB (large = user alone)."""
+    reference_text: str
+    """What the coach's playback decoded to around the words ("" = not decoded)."""
+
+
+class EnergyLog:
+    """Per-10 ms energies of the mic and the cleaned signal, indexed by absolute frame."""
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        self._size = int(seconds * 16000 / FRAME)
+        self._mic = np.zeros(self._size)
+        self._clean = np.zeros(self._size)
+        self.frames = 0
+        """Frames stored so far (absolute index of the next one)."""
+
+    def add(self, mic: np.ndarray, clean: np.ndarray) -> None:
+        """Append whole frames (both arrays equally long, a multiple of FRAME)."""
+        n = len(mic) // FRAME
+        if n == 0:
+            return
+        idx = (self.frames + np.arange(n)) % self._size
+        self._mic[idx] = np.mean(mic[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2, 1)
+        self._clean[idx] = np.mean(clean[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2,
+                                   1)
+        self.frames += n
+
+    def levels(self, spans: Sequence[tuple[int, int]]) -> tuple[float, float]:
+        """(removed echo dBFS, cleaned-over-removed dB) over frame spans [a, b)."""
+        idx = [i % self._size for a, b in spans
+               for i in range(max(a, self.frames - self._size), min(b, self.frames))]
+        if not idx:
+            return -120.0, 120.0
+        mic, clean = self._mic[idx], self._clean[idx]
+        removed = float(np.mean(np.maximum(mic - clean, 0.0)))
+        kept = float(np.mean(clean))
+        echo_dbfs = 10 * np.log10(max(removed, 1e-12)) + 3.01  # re full-scale sine
+        return float(echo_dbfs), float(10 * np.log10(max(kept, 1e-12) / max(removed, 1e-12)))
+
+
+def phrase_in(text: str, phrases: Sequence[str]) -> str | None:
+    """The first of ``phrases`` found in ``text`` as whole words, or None."""
+    padded = f" {text} "
+    for phrase in phrases:
+        if f" {phrase} " in padded:
+            return phrase
+    return None
+
+
+class ReferenceDecoder:
+    """Decodes stretches of the playback reference with its own recognizer (built lazily)."""
+
+    def __init__(self, create: object, table: PhraseTable) -> None:
+        self._create = create
+        self.table = table
+        self._rec: Recognizer | None = None
+
+    def decode(self, ref16: np.ndarray) -> str:
+        """Everything the recognizer makes of ``ref16`` (16 kHz float), joined."""
+        if self._rec is None:
+            self._rec = self._create(self.table)  # type: ignore[operator]
+        rec = self._rec
+        rec.reset()
+        pad = np.zeros(int(0.3 * 16000), np.int16)
+        hyps = rec.accept(np.concatenate([pad, as_int16(ref16), pad, pad]))
+        hyps += rec.flush()
+        return " ".join(h.text for h in hyps)
+
+
+def verdict(command: str, confidence: float, evidence: Evidence, table_phrases: Sequence[str],
+            params: GateParams, min_confidence: float) -> str:
+    """"" to accept, else why the command is taken for echo."""
+    active = evidence.echo_dbfs > params.coach_active_dbfs
+    if active and evidence.residual_db < params.min_residual_db:
+        return f"echo residual {evidence.residual_db:.1f} dB < {params.min_residual_db:.1f} dB"
+    said = phrase_in(evidence.reference_text, table_phrases) if evidence.reference_text else None
+    if said is not None:
+        return f"coach said {said!r} ({evidence.reference_text!r})"
+    if active and command in params.costly and params.double_talk_floor > 0:
+        floor = min(1.0, min_confidence + params.double_talk_floor)
+        if confidence < floor:
+            return f"{command!r} confidence {confidence:.2f} < {floor:.2f} during coach speech"
+    return ""

@@ -1,0 +1,295 @@
+"""The listener core: mic blocks + playback reference in, commands (``Heard``) out.
+
+Pure-ish like openWakeWord's ``predict(frame)``: the caller owns the microphone and the clock,
+hands in mic blocks with their stream time and the Player's blocks with theirs (both on one
+clock; the unknown speaker-to-mic delay is estimated here), and gets back what was heard.
+
+Per block: resample to 16 kHz -> wait for the reference of the same stretch (the reference
+resampler holds back ~20 ms) -> WebRTC AEC3 with the reference -> recognizer restricted to the
+mode's phrases (plus a garbage path) -> strict parser -> echo gate (residual level, what the
+coach itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller
+from voice_coach.listen.delay import DelayEstimator
+from voice_coach.listen.echo_gate import (
+    FRAME,
+    EnergyLog,
+    Evidence,
+    GateParams,
+    ReferenceDecoder,
+    verdict,
+)
+from voice_coach.listen.engine import Engine
+from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
+from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table
+from voice_coach.listen.parser import CommandParser
+from voice_coach.listen.phrases import PhraseTable
+from voice_coach.listen.reference import ReferenceBuffer
+from voice_coach.listen.resample import Resampler
+from voice_coach.listen.vad import Vad
+
+log = logging.getLogger(__name__)
+
+RATE = 16000
+"""Rate everything runs at inside the listener, Hz."""
+MAX_REFERENCE_WAIT_S = 0.12
+"""Longest the mic may run ahead of the reference before it is processed without it (the
+player stalled or stopped tapping), s."""
+VAD_SILENCE_S = 0.2
+"""Non-speech after speech at which the VAD ends an utterance for engines that wait longer."""
+MAX_GAP_S = 5.0
+"""A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A command the listener accepted."""
+
+    command: str
+    """Canonical command ("pause", ...), "wake", or a choice key in choice mode."""
+    time: float
+    """Mic-stream seconds at which the listener decided (end of the block that decided)."""
+    text: str
+    """What the recognizer heard (normalized words)."""
+    confidence: float
+    """0..1: the lowest word confidence of the phrase."""
+
+
+@dataclass
+class _Decoder:
+    """A recognizer with its parser, and where its clock sits on the listener's clock."""
+
+    recognizer: Recognizer
+    parser: CommandParser
+    reference: ReferenceDecoder
+    offset: int = 0
+    """Listener sample index (cleaned clock) of the recognizer's time 0."""
+
+
+class Listener:
+    """Streaming command listener for one phrase table and engine (see module docstring)."""
+
+    def __init__(self, engine: Engine, table: PhraseTable, *, mic_rate: int = RATE,
+                 aec: bool = True, echo_check: bool = True, vad: bool | None = None,
+                 gate: GateParams | None = None) -> None:
+        self.engine = engine
+        """Recognizer kind and model."""
+        self.table = table
+        """The language's phrase table (wake phrase included)."""
+        self.mic_rate = mic_rate
+        """Rate of the mic blocks given to ``process``, Hz."""
+        self.gate = gate or GateParams()
+        """Echo-gate thresholds."""
+        self.echo_check = echo_check
+        """Whether the gate rejects commands it takes for the coach's own voice."""
+        self.rejections: list[tuple[float, str, str]] = []
+        """(time, command, why) of parsed commands the gate rejected (last 100)."""
+        self.on_voice: Callable[[bool], None] | None = None
+        """Called with True when the VAD hears speech in the cleaned signal and False when it
+        ends (only with a VAD): the app may duck the coach meanwhile."""
+        self._resampler = Resampler(mic_rate, RATE)
+        self._lock = threading.Lock()
+        self._ref: ReferenceBuffer | None = None  # created at the first reference block
+        self._aec = EchoCanceller(mode="auto") if aec else None
+        self._latency = LATENCY_SAMPLES if aec else 0
+        self._delay = DelayEstimator(RATE)
+        use_vad = engine.flush_on_vad if vad is None else vad
+        self._vad = Vad(min_silence_s=VAD_SILENCE_S) if use_vad else None
+        self._energy = EnergyLog()
+        self._origin: float | None = None  # mic-stream time of listener sample 0
+        self._expected: float | None = None  # where the next mic block should start
+        self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
+        self._done = 0  # listener samples processed (mic clock)
+        self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
+        self._hold_mic = np.zeros(self._latency, np.float32)  # mic delayed onto cleaned clock
+        self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
+        self._mode = "session"
+        self._active = self._decoder("session", ())
+
+    # ----------------------------------------------------------------- public API
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str, choices: Mapping[str, Sequence[str]] | None = None) -> None:
+        """"wake": only the wake phrase; "session": bare commands; "choice": ``choices``
+        (key -> phrasings) plus resume / stop / help / repeat. Drops any utterance in
+        progress; recognizers are cached per choice set."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        key = choice_key(choices) if mode == "choice" else ()
+        decoder = self._decoder(mode, key)
+        decoder.parser.mode = "wake" if mode == "wake" else "session"
+        if decoder is not self._active:
+            self._active.recognizer.reset()
+        decoder.recognizer.reset()
+        decoder.offset = self._cleaned - _samples(decoder.recognizer)
+        self._active, self._mode = decoder, mode
+
+    def add_reference(self, block: np.ndarray, start_time: float, rate: int) -> None:
+        """What the speaker played (the Player's tap), from any thread."""
+        with self._lock:
+            if self._ref is None or self._ref.source_rate != rate:
+                self._ref = ReferenceBuffer(rate)
+            ref = self._ref
+        ref.tap(np.asarray(block, np.float32), start_time)
+
+    def process(self, mic_block: np.ndarray, start_time: float) -> list[Heard]:
+        """Feed one mic block (``mic_rate``, mono or frames x channels) that started at
+        ``start_time``; returns the commands decided by the end of it."""
+        block = np.asarray(mic_block)
+        self._check_clock(start_time)
+        self._expected = start_time + len(block) / self.mic_rate
+        self._pending = np.concatenate([self._pending, self._resampler.process(block)])
+        return self._run(self._expected)
+
+    def flush(self) -> list[Heard]:
+        """End of stream: process what is pending and end the utterance in progress."""
+        now = self._expected or 0.0
+        heard = self._run(now, final=True)
+        return heard + self._decide(self._active.recognizer.flush(), now)
+
+    # ----------------------------------------------------------------- internals
+    def _decoder(self, mode: str, key: ChoiceKey) -> _Decoder:
+        cache_key = ("choice", key) if mode == "choice" else ("session", ())
+        decoder = self._decoders.get(cache_key)
+        if decoder is None:
+            table = choice_table(self.table, key, self.engine.knows) if mode == "choice" \
+                else self.table
+            decoder = _Decoder(self.engine.create(table), CommandParser(table, "session"),
+                               ReferenceDecoder(self.engine.create, table),
+                               offset=self._cleaned)
+            self._decoders[cache_key] = decoder
+        return decoder
+
+    def _check_clock(self, start_time: float) -> None:
+        if self._origin is None:
+            self._origin = start_time
+            return
+        assert self._expected is not None
+        gap = start_time - self._expected
+        if abs(gap) * RATE < 2 * FRAME:
+            return
+        if 0 < gap <= MAX_GAP_S:  # lost mic audio: keep the clock, hear silence
+            log.debug("mic gap of %.3f s filled with silence", gap)
+            zeros = np.zeros(round(gap * self.mic_rate), np.float32)
+            self._pending = np.concatenate([self._pending, self._resampler.process(zeros)])
+            return
+        log.info("mic clock jumped by %.3f s; listening afresh", gap)
+        self._origin = start_time - self._done / RATE - len(self._pending) / RATE
+        self._active.recognizer.reset()
+
+    def _run(self, now: float, final: bool = False) -> list[Heard]:
+        assert self._origin is not None or not len(self._pending)
+        n = len(self._pending)
+        ref = self._ref
+        if ref is not None and not final:
+            ready = round((ref.available_until - self._origin) * RATE) - self._done
+            if n - ready < MAX_REFERENCE_WAIT_S * RATE:
+                n = max(0, min(n, ready))
+        n = n // FRAME * FRAME
+        if n == 0:
+            return []
+        mic = self._pending[:n]
+        self._pending = self._pending[n:]
+        t0 = self._origin + self._done / RATE
+        reference = ref.read(t0, n) if ref is not None else np.zeros(n, np.float32)
+        self._done += n
+        return self._step(mic, reference, now)
+
+    def _step(self, mic: np.ndarray, reference: np.ndarray, now: float) -> list[Heard]:
+        if self._ref is not None:
+            self._delay.update(mic, reference)
+        cleaned = self._aec.process(mic, reference) if self._aec is not None else mic
+        if self._latency:
+            line = np.concatenate([self._hold_mic, mic])
+            aligned, self._hold_mic = line[: len(cleaned)], line[len(cleaned):]
+        else:
+            aligned = mic
+        self._energy.add(aligned, cleaned)
+        self._cleaned += len(cleaned)
+        hyps = self._active.recognizer.accept(as_int16(cleaned))
+        if self._vad is not None:
+            was = self._vad.in_speech
+            ended = self._vad.process(cleaned)
+            if self._vad.in_speech != was and self.on_voice is not None:
+                self.on_voice(self._vad.in_speech)
+            if ended and self.engine.flush_on_vad:
+                hyps += self._active.recognizer.flush()
+        return self._decide(hyps, now)
+
+    def _decide(self, hyps: list[Hypothesis], now: float) -> list[Heard]:
+        out = []
+        for hyp in hyps:
+            parsed = self._active.parser.parse(hyp)
+            if parsed is None:
+                log.debug("not a command: %s (%s)", hyp.text, self._active.parser.last_rejection)
+                continue
+            why = self._echo_verdict(hyp, parsed.command, parsed.confidence)
+            if why:
+                log.info("rejected %r as echo: %s", parsed.command, why)
+                self.rejections = (self.rejections + [(now, parsed.command, why)])[-100:]
+                continue
+            out.append(Heard(parsed.command, now, parsed.text, parsed.confidence))
+        return out
+
+    def _echo_verdict(self, hyp: Hypothesis, command: str, confidence: float) -> str:
+        if not self.echo_check or self._ref is None:
+            return ""
+        evidence = self._evidence(hyp)
+        decoder = self._active
+        phrases = [p for p, c in decoder.parser.table.phrase_map().items() if c == command]
+        if command == "wake":
+            phrases = [decoder.parser.table.wake]
+        minimum = decoder.parser.table.min_confidence(command)
+        return verdict(command, confidence, evidence, phrases, self.gate, minimum)
+
+    def _evidence(self, hyp: Hypothesis) -> Evidence:
+        offset = self._active.offset
+        spans = [(round((offset + w.start * RATE) / FRAME), round((offset + w.end * RATE) / FRAME))
+                 for w in hyp.words]
+        echo_dbfs, residual_db = self._energy.levels(spans)
+        reference_text = ""
+        if self._ref is not None and echo_dbfs > self.gate.coach_active_dbfs:
+            reference_text = self._decode_reference(hyp)
+        return Evidence(echo_dbfs, residual_db, reference_text)
+
+    def _decode_reference(self, hyp: Hypothesis) -> str:
+        assert self._origin is not None and self._ref is not None
+        estimate = self._delay.estimate()
+        reliable = estimate is not None and estimate.confidence >= 0.3
+        delay = estimate.delay_s if reliable and estimate is not None else 0.0
+        spread = 0.0 if reliable else self._delay.max_lag / RATE
+        start = self._mic_time(hyp.start) - delay - spread - self.gate.reference_margin_s
+        end = self._mic_time(hyp.end) - delay + self.gate.reference_margin_s
+        pcm = self._ref.read(start, max(0, round((end - start) * RATE)))
+        if float(np.max(np.abs(pcm), initial=0.0)) < 1e-3:
+            return ""
+        return self._active.reference.decode(pcm)
+
+    def _mic_time(self, recognizer_time: float) -> float:
+        """Mic-stream seconds of a time on the active recognizer's clock."""
+        assert self._origin is not None
+        sample = self._active.offset + recognizer_time * RATE - self._latency
+        return self._origin + sample / RATE
+
+
+def _samples(recognizer: Recognizer) -> int:
+    return round(float(getattr(recognizer, "time", 0.0)) * RATE)
+
+
+def build_listener(config: object) -> Listener:
+    """The Listener the config asks for (see voice_coach.listen.build)."""
+    from voice_coach.listen.build import build_listener as build
+
+    return build(config)  # type: ignore[arg-type]

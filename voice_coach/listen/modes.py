@@ -1,0 +1,66 @@
+"""Listening modes -> the phrase table the recognizer is built from and the parser mode.
+
+"wake" and "session" share the language's table (only the parser differs). "choice" gets a
+table of its own: the dialogue's choices (routine titles, "the usual") plus the commands that
+make sense while choosing, so the recognizer's grammar contains every phrasing it may hear.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+from voice_coach.listen.phrases import CommandPhrases, PhraseTable, normalize
+
+log = logging.getLogger(__name__)
+
+MODES = ("wake", "session", "choice")
+
+CHOICE_COMMANDS = ("resume", "stop", "help", "repeat")
+"""Commands still accepted while the user picks a routine."""
+
+CHOICE_MIN_CONFIDENCE = 0.5
+"""Lowest confidence accepted for a choice (a wrong routine is easy to leave again)."""
+
+ChoiceKey = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def choice_key(choices: Mapping[str, Sequence[str]] | None) -> ChoiceKey:
+    """A hashable, order-independent form of ``choices`` (for caching recognizers)."""
+    if not choices:
+        return ()
+    return tuple(sorted((k, tuple(sorted(normalize(p) for p in v))) for k, v in choices.items()))
+
+
+def choice_table(table: PhraseTable, choices: ChoiceKey,
+                 knows: Callable[[str], bool]) -> PhraseTable:
+    """``table`` reduced to CHOICE_COMMANDS plus one group per choice.
+
+    Phrasings the recognizer cannot say (a word outside its vocabulary), taken by a command,
+    or claimed by two choices are dropped with a log line: the rest still work.
+    """
+    commands = tuple(g for g in table.commands if g.command in CHOICE_COMMANDS)
+    taken = {table.wake} | {p for g in commands for p in g.phrases}
+    owners: dict[str, set[str]] = {}
+    for key, phrases in choices:
+        for phrase in phrases:
+            owners.setdefault(phrase, set()).add(key)
+    groups = []
+    for key, phrases in choices:
+        kept = []
+        for phrase in phrases:
+            unknown = [w for w in phrase.split() if not knows(w)]
+            if not phrase or phrase in taken or len(owners[phrase]) > 1 or unknown:
+                why = f"unknown words {unknown}" if unknown else "ambiguous"
+                log.info("choice %s: phrase %r not listened for (%s)", key, phrase, why)
+                continue
+            kept.append(phrase)
+        if kept:
+            groups.append(CommandPhrases(key, tuple(kept), CHOICE_MIN_CONFIDENCE))
+        else:
+            log.warning("choice %s cannot be chosen by voice: no phrase the recognizer knows", key)
+    phrases = {p for g in groups for p in g.phrases}
+    # A garbage word equal to a whole phrase would give the decoder a way to hide it.
+    garbage = tuple(w for w in table.garbage if w not in phrases)
+    return replace(table, commands=commands + tuple(groups), answers=(), garbage=garbage)
