@@ -61,6 +61,18 @@ def test_bad_config_names_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "[listen] wake_phrase" in err and str(config) in err
 
 
+def test_missing_recognizer_model_names_it_and_the_fetch_command(tmp_path: Path) -> None:
+    from voice_coach.app.live_run import load_listener
+    from voice_coach.config import Config
+    from voice_coach.errors import UserError
+
+    config = Config(engine="vosk", vosk_model=tmp_path / "no-such-model")
+    with pytest.raises(UserError) as caught:
+        load_listener(config)
+    assert "no-such-model" in str(caught.value)
+    assert "voice-coach models fetch" in str(caught.value)
+
+
 def test_retry_is_every_interval_until_the_device_opens() -> None:
     opened: list[float] = []
     reports: list[tuple[bool, str]] = []
