@@ -119,8 +119,17 @@ def test_resolve_by_id_path_and_user_override(user_dir: Path, tmp_path: Path) ->
     assert resolve_routine("lower-back-hip", user_dir) == BUNDLED
     assert resolve_routine(str(GOOD), None) == GOOD
     assert resolve_routine("good-small", user_dir) == user_dir / "good-small.yaml"
-    shutil.copy(GOOD, user_dir / "lower-back-hip.yaml")
-    assert resolve_routine("lower-back-hip", user_dir) == user_dir / "lower-back-hip.yaml"
+    # A user routine with a bundled routine's id replaces it, whatever its file is called.
+    mine = user_dir / "my-version.yaml"
+    mine.write_text(GOOD.read_text(encoding="utf-8").replace("id: good-small",
+                                                             "id: lower-back-hip"),
+                    encoding="utf-8")
+    assert resolve_routine("lower-back-hip", user_dir) == mine
+    listed = [i for i in list_routines(user_dir) if i.id == "lower-back-hip"]
+    assert [i.source for i in listed] == ["user"]
+    # A file name that is not any routine's id still finds the file.
+    shutil.copy(GOOD, user_dir / "by-name.yaml")
+    assert resolve_routine("by-name", user_dir) == user_dir / "by-name.yaml"
     # A file whose id differs from its name is found by its id.
     renamed = user_dir / "whatever.yaml"
     renamed.write_text(GOOD.read_text(encoding="utf-8").replace("id: good-small", "id: nice"),

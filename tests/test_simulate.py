@@ -118,9 +118,13 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path, capsys) -> None:
     assert main(["play", "lower-back-hip", "--from-section", "99",
                  "--to", str(tmp_path / "x.wav")]) == 1
     assert main(["simulate", "lower-back-hip", "--script", "12:dance"]) == 1
+    assert main(["simulate", "lower-back-hip", "--script", "inf:pause"]) == 1
+    assert main(["play", "lower-back-hip", "--to", str(tmp_path)]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 5
     assert "no-such-routine" in lines[0]
     assert "--from-section 99" in lines[1]
     assert "dance" in lines[2]
+    assert "inf:pause" in lines[3]
+    assert "is a folder" in lines[4]
     assert not (tmp_path / "x.wav").exists()

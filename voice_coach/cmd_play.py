@@ -7,10 +7,17 @@ import sys
 import time
 from pathlib import Path
 
-from voice_coach.app.prepare import block_size, make_session, prepare
+from voice_coach.app.prepare import (
+    block_size,
+    check_output_path,
+    make_session,
+    prepare,
+    session_rate,
+)
 from voice_coach.app.progress import ProgressLine, clock
 from voice_coach.app.render import render
 from voice_coach.config import RATE_RANGE, add_config_argument, load_config
+from voice_coach.session import Session
 from voice_coach.speech import Player, Synthesizer, WavWriter
 
 
@@ -51,27 +58,37 @@ def rate_value(text: str) -> float:
     return value
 
 
+def open_synthesizer(voice: Path | None) -> Synthesizer:
+    """The voice is loaded now, so a broken voice file is reported before anything starts."""
+    synthesizer = Synthesizer(voice)
+    try:
+        synthesizer.load()
+    except BaseException:
+        synthesizer.close()
+        raise
+    return synthesizer
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    check_output_path(args.to)
     prepared = prepare(args.routine, config, args.from_section)
-    rate = args.rate or min(max(config.rate * prepared.routine.rate, RATE_RANGE[0]), RATE_RANGE[1])
-    session = make_session(prepared, rate, config.volume)
-    synthesizer = Synthesizer(args.voice or config.voice)
-    player = Player(
-        synthesizer.sample_rate, block_size(synthesizer.sample_rate), volume=session.volume
-    )
-    progress = ProgressLine(session)
-    try:
-        if args.to is not None:
-            return _render(args.to, session, synthesizer, player, progress)
-        device = args.device if args.device is not None else config.output_device
-        return _live(session, synthesizer, player, progress, device)
-    finally:
-        progress.close()
-        synthesizer.close()
+    session = make_session(prepared, session_rate(prepared, config, args.rate), config.volume)
+    with open_synthesizer(args.voice or config.voice) as synthesizer:
+        player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
+                        volume=session.volume)
+        progress = ProgressLine(session)
+        try:
+            if args.to is not None:
+                return _render(args.to, session, synthesizer, player, progress)
+            device = args.device if args.device is not None else config.output_device
+            return _live(session, synthesizer, player, progress, device)
+        finally:
+            progress.close()
 
 
-def _render(path: Path, session, synthesizer, player, progress: ProgressLine) -> int:
+def _render(path: Path, session: Session, synthesizer: Synthesizer, player: Player,
+            progress: ProgressLine) -> int:
     started = time.monotonic()
     with WavWriter(path, player.sample_rate) as wav:
         result = render(session, synthesizer, player, sink=lambda block, _t: wav.write(block),
@@ -83,7 +100,8 @@ def _render(path: Path, session, synthesizer, player, progress: ProgressLine) ->
     return 0
 
 
-def _live(session, synthesizer, player, progress: ProgressLine, device: str | int | None) -> int:
+def _live(session: Session, synthesizer: Synthesizer, player: Player, progress: ProgressLine,
+          device: str | int | None) -> int:
     from voice_coach.app.live import play_live
 
     stopped = play_live(session, synthesizer, player, device, on_step=progress.update)

@@ -10,15 +10,21 @@ from dataclasses import asdict
 from pathlib import Path
 
 from voice_coach.app.coach import LogEntry
-from voice_coach.app.prepare import block_size, make_session, prepare
+from voice_coach.app.prepare import (
+    block_size,
+    check_output_path,
+    make_session,
+    prepare,
+    session_rate,
+)
 from voice_coach.app.render import render
 from voice_coach.app.script import parse_script
-from voice_coach.cmd_play import add_session_arguments
-from voice_coach.config import RATE_RANGE, load_config
+from voice_coach.cmd_play import add_session_arguments, open_synthesizer
+from voice_coach.config import load_config
 from voice_coach.errors import UserError
 from voice_coach.paths import atomic_write_text
 from voice_coach.session import COMMANDS
-from voice_coach.speech import Player, Synthesizer, WavWriter
+from voice_coach.speech import Player, WavWriter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,9 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     script = parse_script(args.script, frozenset(COMMANDS))
     config = load_config(args.config)
+    check_output_path(args.to)
+    check_output_path(args.log)
     prepared = prepare(args.routine, config, args.from_section)
-    rate = args.rate or min(max(config.rate * prepared.routine.rate, RATE_RANGE[0]), RATE_RANGE[1])
-    session = make_session(prepared, rate, config.volume)
+    session = make_session(prepared, session_rate(prepared, config, args.rate), config.volume)
     entries: list[LogEntry] = []
 
     def on_log(entry: LogEntry) -> None:
@@ -51,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         if args.log is None and args.to is None:
             print(format_entry(entry))
 
-    with Synthesizer(args.voice or config.voice) as synthesizer:
+    with open_synthesizer(args.voice or config.voice) as synthesizer:
         player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                         volume=session.volume)
         if args.to is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
+
+from voice_coach.sentences import split_sentences
 
 CueKind = Literal["say", "pause", "breath", "hold", "count"]
 
@@ -44,17 +45,16 @@ WORDS_PER_SECOND = 4.0
 joe voice measured about 4.4 words per second within a sentence; rounded down so that
 estimates err long)."""
 
+SENTENCE_GAP = 0.4
+"""Silence the Session leaves after each sentence and reply (s at pace 1.0), so lines don't
+run together; estimates count it too."""
+
 SENTENCE_OVERHEAD = 0.3
 """Seconds each sentence adds on top of its words (the voice's lead-in and trailing silence)."""
 
-_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"')\]”’»]*(?:\s|$)")
-
-
 def count_sentences(text: str | None) -> int:
-    """Roughly how many sentences ``text`` holds (at least 1 for any text)."""
-    if not text or not text.strip():
-        return 0
-    return max(1, len(_SENTENCE_END.findall(text.strip())))
+    """How many sentences the Session will speak for ``text`` (one ``Speak`` each)."""
+    return len(split_sentences(text)) if text else 0
 
 
 def estimate_speech_seconds(text: str | None, rate: float = 1.0) -> float:

@@ -55,6 +55,13 @@ def default_routines_dir() -> Path:
     return data_dir() / "routines"
 
 
+def usual_file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give; ``mkstemp`` files are 0600."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
 
@@ -68,6 +75,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, usual_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from voice_coach import replies
-from voice_coach.cues import Cue
+from voice_coach.cues import SENTENCE_GAP, Cue
 from voice_coach.events import Action, CommandHeard, Event, Prefetch, Progress, SpeechDone
 from voice_coach.navigation import repeat_target
 from voice_coach.playback import Playback
@@ -35,8 +35,6 @@ RATE_STEP, RATE_MIN, RATE_MAX = 0.1, 0.7, 1.3
 """Pace steps for slower/faster: speaking rate and hold/breath time scale together."""
 VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.1, 0.2, 1.0
 """Volume steps for louder/quieter; the floor keeps the coach from going silent."""
-SENTENCE_GAP = 0.4
-"""Silence after each sentence and reply (s at pace 1.0), so lines don't run together."""
 BACK_GRACE = 4.0
 """Seconds into a section's first cue within which "back" goes to the previous section."""
 _NEEDS_START = frozenset({"pause", "next", "back", "repeat"})

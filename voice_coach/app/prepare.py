@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_coach.config import Config
+from voice_coach.config import RATE_RANGE, Config
 from voice_coach.cues import Cue
 from voice_coach.errors import UserError
 from voice_coach.routine import Routine, compile_routine, load_routine, resolve_routine
@@ -42,6 +42,24 @@ def section_start(cues: tuple[Cue, ...], from_section: int | None, routine_id: s
             f"--from-section {from_section}: routine '{routine_id}' has sections 1-{count}"
         )
     return next(cue.index for cue in cues if cue.section == from_section - 1)
+
+
+def session_rate(prepared: Prepared, config: Config, requested: float | None) -> float:
+    """``--rate`` if given, else the routine's own pace times the user's preference."""
+    if requested is not None:
+        return requested
+    low, high = RATE_RANGE
+    return min(max(config.rate * prepared.routine.rate, low), high)
+
+
+def check_output_path(path: Path | None) -> None:
+    """Fail before a long render, not after it, when ``--to`` cannot be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; --to needs a file name such as session.wav")
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: folder {path.parent} does not exist")
 
 
 def make_session(prepared: Prepared, rate: float, volume: float) -> Session:

@@ -43,6 +43,8 @@ class ProgressLine:
         self.stream.flush()
 
     def close(self) -> None:
+        """End the rewritten line (once, however often it is called)."""
         if self.live and self._shown is not None:
             self.stream.write("\n")
             self.stream.flush()
+        self._shown = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from voice_coach.errors import UserError
@@ -27,7 +28,7 @@ def parse_script(text: str, known: frozenset[str] | None = None) -> list[Scripte
             time = float(seconds)
         except ValueError:
             time = -1.0
-        if not sep or time < 0 or not command:
+        if not sep or not math.isfinite(time) or time < 0 or not command:
             raise UserError(
                 f"--script item {position} {item!r}: expected SECONDS:COMMAND, e.g. 12:pause"
             )

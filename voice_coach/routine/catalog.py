@@ -61,11 +61,15 @@ def routine_info(path: Path, source: Literal["bundled", "user"]) -> RoutineInfo:
 
 
 def list_routines(user_dir: Path | None = None) -> list[RoutineInfo]:
-    """Bundled routines, then the user's (``None`` = :func:`default_user_dir`)."""
+    """Bundled routines, then the user's (``None`` = :func:`default_user_dir`).
+
+    A user routine with the same id as a bundled one replaces it, as in ``resolve_routine``.
+    """
     user = default_user_dir() if user_dir is None else Path(user_dir)
-    infos = [routine_info(p, "bundled") for p in routine_files(bundled_dir())]
-    infos += [routine_info(p, "user") for p in routine_files(user)]
-    return infos
+    mine = [routine_info(p, "user") for p in routine_files(user)]
+    replaced = {info.id for info in mine if info.error is None}
+    bundled = [routine_info(p, "bundled") for p in routine_files(bundled_dir())]
+    return [info for info in bundled if info.id not in replaced] + mine
 
 
 def resolve_routine(name_or_path: str, user_dir: Path | None = None) -> Path:
@@ -77,18 +81,12 @@ def resolve_routine(name_or_path: str, user_dir: Path | None = None) -> Path:
         return candidate
     if looks_like_path:
         raise UserError(f"{name_or_path}: no such routine file")
-    user = default_user_dir() if user_dir is None else Path(user_dir)
-    folders = [user, bundled_dir()]
-    for folder in folders:
-        for path in routine_files(folder):
-            if path.stem == name_or_path:
-                return path
-    known: list[str] = []
-    for folder in folders:
-        for path in routine_files(folder):
-            info = routine_info(path, "user")
-            if info.error is None and info.id == name_or_path:
-                return path
-            known.append(info.id)
-    listing = ", ".join(sorted(set(known))) or "none"
+    infos = list_routines(user_dir)
+    # Ids first (user routines come after bundled ones, so search from the end), then file
+    # names; a broken file is returned too, so that loading it reports its FILE:LINE error.
+    for matches in (lambda i: i.id == name_or_path, lambda i: i.path.stem == name_or_path):
+        found = [info for info in infos if matches(info)]
+        if found:
+            return found[-1].path
+    listing = ", ".join(sorted({info.id for info in infos if info.error is None})) or "none"
     raise UserError(f"unknown routine '{name_or_path}'; known routines: {listing}")

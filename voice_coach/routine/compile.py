@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from voice_coach.cues import Cue, CueKind, estimate_cue_seconds
+from voice_coach.cues import SENTENCE_GAP, Cue, CueKind, estimate_cue_seconds
 from voice_coach.routine.model import (
     Block,
     Breathe,
@@ -22,9 +22,6 @@ NUMBER_WORDS: tuple[str, ...] = (
     "Six.", "Seven.", "Eight.", "Nine.", "Ten.",
 )
 """Countdown words, spelled out so every voice reads them the same way."""
-
-SENTENCE_GAP = 0.4
-"""Silence after each spoken sentence in seconds, as the Session leaves by default."""
 
 _Part = tuple[CueKind, str | None, float]
 

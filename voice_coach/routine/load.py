@@ -126,6 +126,8 @@ class _Loader:
         if not isinstance(node, MappingNode):
             raise r.error(node, f"expected a block such as 'say: text', found {node_kind(node)}")
         keys = r.mapping(node, "a block")
+        if not keys:
+            raise r.error(node, "empty block; expected a block such as 'say: text'")
         # The first key names the block; the rest are its options ("breathe" has a
         # "hold" option, so a later "hold" key is not a second block).
         kind, (kind_key, _) = next(iter(keys.items()))

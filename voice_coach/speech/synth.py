@@ -162,6 +162,9 @@ class Synthesizer:
                 text, rate = self._pending.popleft()
             try:
                 self.synthesize(text, rate)
+            except UserError as error:
+                # The same error reaches the user from the next synthesize() on the app side.
+                log.debug("look-ahead synthesis failed: %s", error)
             except Exception:  # noqa: BLE001 - look-ahead must not die; synthesize() reports
                 log.warning("look-ahead synthesis failed for %r", text, exc_info=True)
 

@@ -12,12 +12,7 @@ from types import TracebackType
 import numpy as np
 
 from voice_coach.errors import UserError
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+from voice_coach.paths import usual_file_mode
 
 
 class WavWriter:
@@ -61,7 +56,11 @@ class WavWriter:
         if data.shape[1] != self.channels:
             raise ValueError(f"expected {self.channels} channels, got {data.shape[1]}")
         ints = np.clip(np.round(data * 32767.0), -32767, 32767).astype("<i2")
-        self._wave.writeframes(ints.tobytes())
+        try:
+            self._wave.writeframes(ints.tobytes())
+        except OSError as error:
+            self._discard()
+            raise UserError(f"{self.path}: cannot write WAV file ({error.strerror})") from None
         self.frames_written += data.shape[0]
 
     def close(self) -> None:
@@ -74,7 +73,7 @@ class WavWriter:
             os.fsync(self._file.fileno())
             self._file.close()
             # mkstemp creates 0600; a rendered session should get the user's usual mode.
-            os.chmod(self._tmp, 0o666 & ~_umask())
+            os.chmod(self._tmp, usual_file_mode())
             os.replace(self._tmp, self.path)
         except OSError as error:
             self._discard()
@@ -87,7 +86,11 @@ class WavWriter:
             self._discard()
 
     def _discard(self) -> None:
-        self._wave = None
+        # Close the wave object too, or its __del__ later complains about the closed file.
+        wave_file, self._wave = self._wave, None
+        with contextlib.suppress(Exception):
+            if wave_file is not None:
+                wave_file.close()
         with contextlib.suppress(Exception):
             self._file.close()
         self._tmp.unlink(missing_ok=True)
