@@ -1,0 +1,138 @@
+"""Listening benchmark: commands heard while the coach talks, in a simulated room.
+
+Scenes: Piper coach speech (bundled routines rendered with the real Session/Player, plus
+coaching lines full of command words) through a simulated room (delay, reverb, speaker
+distortion, fan noise), with user commands in voices other than the coach's at user-to-echo
+levels +6/0/-6 dB, during coach speech and in its gaps; long coach-only and other-people-
+talking scenes for false commands; and each voice's commands alone (the clean upper bound).
+Each scene is fed block by block (20 ms) to the real Listener and to the baseline (keyword
+spotting on the raw mic). Prints tables, writes bench/results/listen.json.
+
+Run: .venv/bin/python bench/bench_listen.py [--quick] [--minutes-coach 30] [--minutes-talk 10]
+     [--jobs 2] [--systems listener,raw-kws]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from multiprocessing import get_context
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import listen_plan as lp  # noqa: E402
+from listen_metrics import score  # noqa: E402
+from listen_report import memory_probe, report  # noqa: E402
+from listen_systems import RunResult, run  # noqa: E402
+from scenes import load_scene  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def build_task(plan: lp.Plan, cache: Path) -> tuple[str, float]:
+    t0 = time.perf_counter()
+    scene = lp.build(plan, cache)
+    return f"{plan.name}: {scene.seconds:.0f} s, {len(scene.said)} utterances", (
+        time.perf_counter() - t0)
+
+
+def run_task(system: str, plan: lp.Plan, cache: Path) -> RunResult:
+    scene = load_scene(cache, plan.key, mmap=True)
+    assert scene is not None, plan.name
+    return run(system, plan.name, scene.mic, scene.ref, scene.ref_rate)
+
+
+def plans_for(args: argparse.Namespace) -> list[lp.Plan]:
+    voices = lp.MAIN_VOICES if args.quick else lp.MAIN_VOICES + lp.STRESS_VOICES
+    every = not args.quick
+    return (lp.detect_plans(voices, every, args.quick) + lp.clean_plans(voices, every)
+            + lp.coach_plans(args.minutes_coach) + lp.talk_plans(args.minutes_talk))
+
+
+def prepare_shared(plans: list[lp.Plan], cache: Path) -> None:
+    """Coach renders, one at a time (they share Piper and its cache), before the pool."""
+    seen = set()
+    for plan in plans:
+        for part in plan.coach + ((lp.FILLER,) if plan.kind == "detect" else ()):
+            if part not in seen:
+                seen.add(part)
+                t0 = time.perf_counter()
+                stream = lp.coach_stream((part,), cache)
+                print(f"  coach {part[1]}@{part[2]:g}: {stream.seconds:.0f} s "
+                      f"({time.perf_counter() - t0:.1f} s)", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a few minutes: fewer scenes")
+    ap.add_argument("--minutes-coach", type=float, default=None,
+                    help="coach-only speech for false commands (default 30, quick 3)")
+    ap.add_argument("--minutes-talk", type=float, default=None,
+                    help="other people talking for false commands (default 10, quick 1.5)")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes")
+    ap.add_argument("--systems", default="listener,raw-kws")
+    ap.add_argument("--cache", type=Path, default=RESULTS / "cache")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    args.minutes_coach = args.minutes_coach or (3.0 if args.quick else 30.0)
+    args.minutes_talk = args.minutes_talk or (1.5 if args.quick else 10.0)
+    systems = [s for s in args.systems.split(",") if s]
+    if "listener" in systems and not listener_available():
+        print("voice_coach.listen.listener is not importable yet: running the baseline only")
+        systems.remove("listener")
+    plans = plans_for(args)
+    started = time.perf_counter()
+    print("coach audio:", flush=True)
+    prepare_shared(plans, args.cache)
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
+        print("scenes:", flush=True)
+        for info, secs in pool.map(build_task, plans, [args.cache] * len(plans)):
+            print(f"  {info} ({secs:.0f} s)", flush=True)
+        scenes = {p.key: load_scene(args.cache, p.key, mmap=True) for p in plans}
+        tasks = sorted(((s, p) for p in plans for s in systems),
+                       key=lambda t: -scenes[t[1].key].seconds)  # type: ignore[union-attr]
+        print(f"running {len(tasks)} scene x system tasks:", flush=True)
+        futures = [pool.submit(run_task, s, p, args.cache) for s, p in tasks]
+        results: list[RunResult] = []
+        for f in futures:
+            r = f.result()
+            results.append(r)
+            print(f"  {r.system:9} {r.scene:32} {r.audio_s:7.0f} s audio, "
+                  f"cpu {r.cpu_process_s / r.audio_s:.3f} s/s, {len(r.heard)} decisions, "
+                  f"wall {r.wall_s:.0f} s", flush=True)
+        memory = pool.submit(memory_probe, plans[0], args.cache).result() if \
+            "listener" in systems else None
+    scored = {(r.system, r.scene): score(scenes[p.key].said, r.heard)  # type: ignore[union-attr]
+              for r in results for p in plans if p.name == r.scene}
+    doc = report(plans, scenes, results, scored, memory, systems)
+    doc["args"] = {k: str(v) for k, v in vars(args).items()}
+    doc["wall_s"] = round(time.perf_counter() - started)
+    out = args.out or RESULTS / ("listen-quick.json" if args.quick else "listen.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, default=_jsonable))
+    os.replace(tmp, out)
+    print(f"wrote {out} ({doc['wall_s']} s)")
+
+
+def _jsonable(x: object) -> object:
+    return asdict(x) if hasattr(x, "__dataclass_fields__") else str(x)  # type: ignore[arg-type]
+
+
+def listener_available() -> bool:
+    try:
+        from voice_coach.listen.listener import Listener  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Tables and JSON for the listening benchmark, and the listener's memory probe."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from listen_metrics import Cell, SceneScore, cells, percentile, total
+from listen_plan import LEVELS, MAIN_VOICES, Plan
+from listen_systems import RunResult
+
+TARGETS = {"detect_overall": 0.98, "detect_minus6_during": 0.95, "false_per_hour": 0.5,
+           "latency_p95_ms": 350, "cpu_s_per_s": 0.10}
+
+
+def _pct(cell: Cell | None) -> str:
+    if cell is None or not cell.total:
+        return "    -    "
+    return f"{100 * cell.detected / cell.total:5.1f}% {cell.wrong:>2}w"
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
+           scored: dict[tuple[str, str], SceneScore], memory: dict | None,
+           systems: list[str]) -> dict[str, Any]:
+    kind = {p.name: p.kind for p in plans}
+    hours = {p.name: scenes[p.key].seconds / 3600 for p in plans}
+    doc: dict[str, Any] = {"targets": TARGETS, "systems": {}, "scenes": [
+        {"name": p.name, "kind": p.kind, "room": p.room, "seconds": round(scenes[p.key].seconds),
+         "utterances": len(scenes[p.key].said)} for p in plans]}
+    by_sys = {s: {r.scene: r for r in results if r.system == s} for s in systems}
+    detect = {s: [o for (sy, sc), v in scored.items() if sy == s and kind[sc] == "detect"
+                  for o in v.outcomes] for s in systems}
+    clean = {s: [o for (sy, sc), v in scored.items() if sy == s and kind[sc] == "clean"
+                 for o in v.outcomes] for s in systems}
+    voices = list(dict.fromkeys(o.said.voice for s in systems for o in detect[s]))
+
+    print("\nCommands detected (correct command within 1.5 s of the end of speech; "
+          "w = wrong commands)")
+    print(f"{'voice':16} {'level':>6} {'when':7} {'n':>4}  " + "  ".join(
+        f"{s:>12}" for s in systems))
+    for v in voices:
+        for lvl in LEVELS:
+            for cond in ("during", "gap"):
+                row = [cells(detect[s], ("voice", "level_db", "condition")).get(
+                    (v, lvl, cond)) for s in systems]
+                n = next((c.total for c in row if c), 0)
+                print(f"{v:16} {lvl:+6.0f} {cond:7} {n:>4}  " + "  ".join(
+                    f"{_pct(c):>12}" for c in row))
+        for label, group in (("all", detect), ("clean bound", clean)):
+            row = [total(o for o in group[s] if o.said.voice == v) for s in systems]
+            print(f"{v:16} {label:>14} {row[0].total:>4}  " + "  ".join(
+                f"{_pct(c):>12}" for c in row))
+
+    print("\nSummary (targets apply to the human-like voices " + ", ".join(MAIN_VOICES) + ")")
+    header = f"{'':38}" + "".join(f"{s:>14}" for s in systems) + "   target"
+    print(header)
+    summaries = {s: _summary(s, detect[s], clean[s], by_sys[s], scored, kind, hours)
+                 for s in systems}
+    if memory is not None and "listener" in summaries:
+        summaries["listener"]["peak_rss_mb"] = memory["peak_rss_mb"]
+        summaries["listener"]["listener_rss_mb"] = memory["listener_rss_mb"]
+    rows = [("detected, main voices", "detect_main", ".1%", ">= 98%"),
+            ("detected, -6 dB during coach speech", "detect_minus6_during", ".1%", ">= 95%"),
+            ("detected, stress voices", "detect_stress", ".1%", ""),
+            ("clean bound, main voices", "clean_main", ".1%", ""),
+            ("wrong commands in windows", "wrong_in_windows", "d", ""),
+            ("false/h, coach alone", "false_per_hour_coach", ".2f", "<= 0.5"),
+            ("false/h, other people talking", "false_per_hour_talk", ".2f", "<= 0.5"),
+            ("false/h, detection scenes (echo)", "false_per_hour_detect", ".2f", ""),
+            ("latency p50, ms", "latency_p50_ms", ".0f", ""),
+            ("latency p95, ms", "latency_p95_ms", ".0f", "<= 350"),
+            ("CPU s per audio s, process()", "cpu_process", ".3f", "<= 0.10"),
+            ("CPU s per audio s, incl. reference", "cpu_total", ".3f", ""),
+            ("CPU s/s on coach-only scenes", "cpu_coach", ".3f", ""),
+            ("peak RSS of a listener process, MB", "peak_rss_mb", ".0f", ""),
+            ("  of which the listener, MB", "listener_rss_mb", ".0f", "")]
+    for label, key, spec, target in rows:
+        print(f"{label:38}" + "".join(f"{_fmt(summaries[s].get(key), spec):>14}"
+                                      for s in systems) + f"   {target}")
+    hrs = {k: sum(h for n, h in hours.items() if kind[n] == k) for k in ("coach", "talk")}
+    print(f"(coach alone {hrs['coach'] * 60:.1f} min, talk {hrs['talk'] * 60:.1f} min)")
+
+    for s in systems:
+        false = [(sc, h) for (sy, sc), v in scored.items() if sy == s for h in v.false]
+        if false:
+            print(f"\nFalse commands, {s} ({len(false)}):")
+            for sc, h in false[:25]:
+                print(f"  {sc:32} {h.time:8.2f} s  {h.command:8} {h.text!r} "
+                      f"conf {h.confidence:.2f}")
+        doc["systems"][s] = {
+            "summary": summaries[s],
+            "cells": [{"voice": k[0], "level_db": k[1], "condition": k[2], **c.as_dict()}
+                      for k, c in sorted(cells(detect[s], ("voice", "level_db", "condition"))
+                                         .items(), key=str)],
+            "clean": {v: total(o for o in clean[s] if o.said.voice == v).as_dict()
+                      for v in voices},
+            "false_commands": [{"scene": sc, "kind": kind[sc], **h.__dict__} for sc, h in false],
+            "misses": [{"text": o.said.text, "voice": o.said.voice, "level_db": o.said.level_db,
+                        "condition": o.said.condition, "start_s": round(o.said.start_s, 2),
+                        "heard": o.heard_text, "wrong": list(o.wrong)}
+                       for o in detect[s] + clean[s] if not o.detected],
+            "runs": [{"scene": r.scene, "audio_s": round(r.audio_s, 1),
+                      "cpu_process_s": round(r.cpu_process_s, 2),
+                      "cpu_reference_s": round(r.cpu_reference_s, 2), "wall_s": round(r.wall_s)}
+                     for r in by_sys[s].values()],
+        }
+        misses = Counter((o.said.voice, o.said.text) for o in detect[s] if not o.detected)
+        if misses:
+            print(f"\nMost missed phrases, {s}: " + ", ".join(
+                f"{t!r} ({v.split(':')[1]}) x{n}" for (v, t), n in misses.most_common(12)))
+    doc["memory"] = memory
+    return doc
+
+
+def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
+             scored: dict, kind: dict[str, str], hours: dict[str, float]) -> dict[str, Any]:
+    main = [o for o in detect if o.said.voice in MAIN_VOICES]
+    minus6 = [o for o in main if o.said.level_db == -6.0 and o.said.condition == "during"]
+    stress = [o for o in detect if o.said.voice not in MAIN_VOICES]
+    lat = [o.latency_s for o in main if o.latency_s is not None]
+
+    def rate(outcomes: list) -> float | None:
+        return total(outcomes).rate
+
+    def per_hour(k: str) -> float | None:
+        h = sum(hours[n] for n in hours if kind[n] == k)
+        n = sum(len(v.false) for (sy, sc), v in scored.items() if sy == system and kind[sc] == k)
+        return n / h if h else None
+
+    def cpu(which: set[str], ref: bool = False) -> float | None:
+        rs = [r for n, r in runs.items() if kind[n] in which]
+        audio = sum(r.audio_s for r in rs)
+        used = sum(r.cpu_process_s + (r.cpu_reference_s if ref else 0) for r in rs)
+        return used / audio if audio else None
+
+    everything = {"detect", "coach", "talk", "clean"}
+    p50, p95 = percentile(lat, 50), percentile(lat, 95)
+    return {
+        "detect_main": rate(main), "detect_minus6_during": rate(minus6),
+        "detect_stress": rate(stress), "clean_main": rate(
+            [o for o in clean if o.said.voice in MAIN_VOICES]),
+        "wrong_in_windows": sum(len(o.wrong) for o in detect),
+        "false_per_hour_coach": per_hour("coach"), "false_per_hour_talk": per_hour("talk"),
+        "false_per_hour_detect": per_hour("detect"),
+        "latency_p50_ms": None if p50 is None else p50 * 1000,
+        "latency_p95_ms": None if p95 is None else p95 * 1000,
+        "latency_max_ms": max(lat) * 1000 if lat else None,
+        "cpu_process": cpu(everything), "cpu_total": cpu(everything, ref=True),
+        "cpu_coach": cpu({"coach"}),
+    }
+
+
+def memory_probe(plan: Plan, cache: Path, seconds: float = 120.0) -> dict[str, float]:
+    """Peak RSS of a fresh process that runs only the listener on ``seconds`` of a scene."""
+    import time
+
+    from listen_systems import BLOCK_S, make_listener
+    from scenes import load_scene
+
+    scene = load_scene(cache, plan.key, mmap=True)
+    assert scene is not None
+    n = int(seconds * 16000)
+    mic = np.array(scene.mic[:n], np.float32)
+    rate = scene.ref_rate
+    ref = np.array(scene.ref[: int(seconds * rate)], np.float32)
+    del scene
+    before = _status_kb("VmRSS")
+    listener = make_listener()
+    mn, rn = round(16000 * BLOCK_S), round(rate * BLOCK_S)
+    t0 = time.process_time()
+    for k in range(len(mic) // mn):
+        listener.add_reference(ref[k * rn:(k + 1) * rn], k * BLOCK_S, rate)
+        listener.process(mic[k * mn:(k + 1) * mn], k * BLOCK_S)
+    peak = _status_kb("VmHWM")
+    return {"seconds": seconds, "peak_rss_mb": peak / 1024, "before_listener_mb": before / 1024,
+            "listener_rss_mb": (peak - before) / 1024,
+            "cpu_s_per_s": (time.process_time() - t0) / seconds}
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
