@@ -157,11 +157,21 @@ def test_silence_counts_as_unrecognized() -> None:
 def test_help_repeat_and_wake_while_choosing_do_not_use_up_the_retry() -> None:
     d = choosing()
     assert "Bedtime breathing" in said(d.hear("help"))[0]
+    d.run(5.0)
     assert said(d.hear("repeat")) == [ASK]
+    d.run(1.0)
     assert said(d.hear("wake")) == [ASK]
     d.run(1.0)
     assert said(d.hear("nonsense")) == ["Sorry, which practice?"]
     assert d.dialogue.state == "choosing"
+
+
+def test_repeat_help_wake_while_the_question_plays_are_taken_for_its_echo() -> None:
+    d = make()
+    d.hear("wake")
+    for command in ("repeat", "help", "wake"):
+        assert d.hear(command) == []
+    assert said(d.hear(BED.id)) == ["Bedtime breathing. Let's begin."]  # barge-in is fine
 
 
 def test_stop_while_choosing_goes_idle() -> None:

@@ -22,11 +22,11 @@ from voice_coach.config import add_config_argument, load_config
 DEMO_LINES: tuple[UserLine, ...] = (
     UserLine("hey coach", delay=1.5),
     UserLine("lower back", after="say:Which practice?", delay=1.5),
-    UserLine("pause", after="say:Lie down on your back", delay=1.2),
-    UserLine("resume", after="say:Paused.", delay=4.0),
-    UserLine("repeat", after="say:Let your jaw go loose", delay=2.5, voice="festival:ked"),
-    UserLine("next", after="say:Let your shoulders slide", delay=1.0),
-    UserLine("stop", after="say:Bend your right knee", delay=2.0, voice="festival:ked"),
+    UserLine("pause", after="say:Let your whole body grow heavy", delay=2.8),
+    UserLine("resume", after="say:Paused.", delay=4.5),
+    UserLine("repeat", after="say:Smooth out your forehead", delay=2.0),
+    UserLine("skip", after="say:Let your shoulders slide", delay=5.5),
+    UserLine("stop", after="say:Place the right foot", delay=4.3, voice="festival:ked"),
 )
 """What the simulated user says, each line after a moment of the session (see UserLine)."""
 

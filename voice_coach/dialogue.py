@@ -182,6 +182,8 @@ class Dialogue:
         return [StopAudio(), PlayEarcon("wake"), self.listen_mode] + self._ask(ASK, now, False)
 
     def _choose(self, command: str, now: float) -> list[Action]:
+        if command in ("wake", "repeat", "help") and self._wait is not None:
+            return []  # heard while our own question plays: most likely its echo
         if command == "wake" or command == "repeat":
             return self._ask(ASK, now)
         if command == "help":

@@ -165,16 +165,18 @@ class VirtualRoom:
         heard_by_mic = self.room.process(block, self.player.sample_rate)
         start = self._mic_time
         self._mic_time += len(heard_by_mic) / self.room.rate_out
-        delivered = np.zeros_like(heard_by_mic)
+        delivered: np.ndarray | None = None
         if not self.watch.retry.is_lost:
             try:
                 delivered = self.mic.read(heard_by_mic, start)
             except OSError as error:
                 self.watch.failed(now, error)
-        # A lost mic still advances the listener's clock (with silence), so the echo
-        # reference and the mic stream stay aligned when it comes back.
-        for heard in self.listener.process(delivered, start):
-            self.daemon.post_heard(heard)
+        # Like a real unplugged device, a lost mic delivers nothing: the listener sees a
+        # jump in mic time when it comes back (and starts listening afresh).
+        if delivered is not None:
+            for heard in self.listener.process(delivered, start):
+                self.daemon.post_heard(heard)
         if self.sink is not None:
-            self.sink(delivered, block, now)
+            silent = np.zeros_like(heard_by_mic)
+            self.sink(delivered if delivered is not None else silent, block, now)
         self.blocks += 1
