@@ -9,7 +9,7 @@ Each scene is fed block by block (20 ms) to the real Listener and to the baselin
 spotting on the raw mic). Prints tables, writes bench/results/listen.json.
 
 Run: .venv/bin/python bench/bench_listen.py [--quick] [--minutes-coach 30] [--minutes-talk 10]
-     [--jobs 2] [--systems listener,raw-kws]
+     [--jobs 2] [--systems listener,listener-nogate,raw-kws,oracle-kws]
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import listen_plan as lp  # noqa: E402
 from listen_metrics import score  # noqa: E402
 from listen_report import memory_probe, report  # noqa: E402
-from listen_systems import RunResult, run  # noqa: E402
+from listen_systems import SYSTEMS, RunResult, run  # noqa: E402
 from scenes import load_scene  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -45,7 +47,11 @@ def build_task(plan: lp.Plan, cache: Path) -> tuple[str, float]:
 def run_task(system: str, plan: lp.Plan, cache: Path) -> RunResult:
     scene = load_scene(cache, plan.key, mmap=True)
     assert scene is not None, plan.name
-    return run(system, plan.name, scene.mic, scene.ref, scene.ref_rate)
+    mic = scene.mic
+    if system == "oracle-kws":  # a perfect echo canceller: the user and the room noise only
+        assert scene.echo is not None
+        mic = np.asarray(scene.mic, np.float32) - np.asarray(scene.echo, np.float32)
+    return run(system, plan.name, mic, scene.ref, scene.ref_rate)
 
 
 def plans_for(args: argparse.Namespace) -> list[lp.Plan]:
@@ -76,7 +82,8 @@ def main() -> None:
     ap.add_argument("--minutes-talk", type=float, default=None,
                     help="other people talking for false commands (default 10, quick 1.5)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
-    ap.add_argument("--systems", default="listener,raw-kws")
+    ap.add_argument("--systems", default="listener,listener-nogate,raw-kws,oracle-kws",
+                    help="comma-separated: " + ", ".join(SYSTEMS))
     ap.add_argument("--cache", type=Path, default=RESULTS / "cache")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -109,7 +116,7 @@ def main() -> None:
                   f"wall {r.wall_s:.0f} s", flush=True)
         memory = pool.submit(memory_probe, plans[0], args.cache).result() if \
             "listener" in systems else None
-    scored = {(r.system, r.scene): score(scenes[p.key].said, r.heard)  # type: ignore[union-attr]
+    scored = {(r.system, r.scene): score(r.scene, scenes[p.key].said, r.heard)  # type: ignore[union-attr]
               for r in results for p in plans if p.name == r.scene}
     doc = report(plans, scenes, results, scored, memory, systems)
     doc["args"] = {k: str(v) for k, v in vars(args).items()}

@@ -21,6 +21,7 @@ from scenes import WINDOW_S, Said
 class Outcome:
     """What became of one spoken command."""
 
+    scene: str
     said: Said
     detected: bool
     latency_s: float | None
@@ -38,7 +39,7 @@ class SceneScore:
     """Decisions outside every command window (wrong commands in windows not included)."""
 
 
-def score(said: Sequence[Said], heard: Iterable[Detection]) -> SceneScore:
+def score(scene: str, said: Sequence[Said], heard: Iterable[Detection]) -> SceneScore:
     heard = sorted(heard, key=lambda h: h.time)
     used = [False] * len(heard)
     result = SceneScore()
@@ -52,7 +53,7 @@ def score(said: Sequence[Said], heard: Iterable[Detection]) -> SceneScore:
             used[i] = True
         latency = heard[right[0]].time - s.end_s if right else None
         text = heard[inside[0]].text if inside else ""
-        result.outcomes.append(Outcome(s, bool(right), latency, wrong, text))
+        result.outcomes.append(Outcome(scene, s, bool(right), latency, wrong, text))
     result.false = [h for h, u in zip(heard, used, strict=True) if not u]
     return result
 

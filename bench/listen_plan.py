@@ -30,7 +30,7 @@ from scenes import (
 
 from voice_coach.sim.room import render
 
-VERSION = 4
+VERSION = 5
 """Bumped when scene building changes, so cached scenes are rebuilt."""
 MAIN_VOICES = ("festival:kal", "festival:ked")
 """Human-like user voices: the targets apply to these."""
@@ -181,12 +181,14 @@ def echo_of(ref: np.ndarray, rate: int, room: str, cache: Path, what: object) ->
 def _build_mixed(plan: Plan, lines: list[Line], ref: np.ndarray, rate: int,
                  cache: Path) -> Scene:
     if plan.kind == "coach":
-        mic, said = mix(ref, rate, plan.room, [])
-        return Scene(plan.name, plan.kind, ref, rate, mic, tuple(said), plan.room)
+        mic, said, echo = mix(ref, rate, plan.room, [], echo_of(ref, rate, plan.room, cache,
+                                                                 plan.coach))
+        return Scene(plan.name, plan.kind, ref, rate, mic, tuple(said), plan.room, echo)
     if plan.kind == "talk":
         placed, _ = talk_lines(lines, ref, rate, plan.room)
-        mic, said = mix(ref, rate, plan.room, placed)
-        return Scene(plan.name, plan.kind, ref, rate, mic, tuple(said), plan.room)
+        mic, said, echo = mix(ref, rate, plan.room, placed, echo_of(ref, rate, plan.room, cache,
+                                                                     plan.coach))
+        return Scene(plan.name, plan.kind, ref, rate, mic, tuple(said), plan.room, echo)
     placed: list = []
     left, start = lines, None
     for extra in range(12):  # extend the coach audio until every command has its place
@@ -203,5 +205,5 @@ def _build_mixed(plan: Plan, lines: list[Line], ref: np.ndarray, rate: int,
     end = (start or 30.0) + 1.0
     ref = ref[: int(end * rate)]
     echo = echo[: len(ref) * MIC_RATE // rate]  # the room is causal: cutting changes nothing
-    mic, said = mix(ref, rate, plan.room, placed, echo=echo)
-    return Scene(plan.name, plan.kind, ref, rate, mic, tuple(said), plan.room)
+    mic, said, echo = mix(ref, rate, plan.room, placed, echo=echo)
+    return Scene(plan.name, plan.kind, ref, rate, mic, tuple(said), plan.room, echo)

@@ -24,7 +24,10 @@ BLOCK_S = 0.02
 TAIL_S = 2.0
 """Silence appended to every scene so a last command still gets decided."""
 
-SYSTEMS = ("listener", "raw-kws")
+SYSTEMS = ("listener", "listener-noaec", "listener-nogate", "raw-kws", "oracle-kws")
+"""The real listener, two ablations (no echo canceller; no echo gate), the baseline, and the
+baseline on mic minus the true echo (a perfect canceller: what the recognizer alone can do
+with the user's voice in this room's reverb and fan noise)."""
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,15 @@ class RawKeywordSpotter:
         return out
 
 
-def make_listener(language: str = "en") -> System:
-    """The real Listener as the app builds it (build_listener), with PocketSphinx."""
+def make_listener(language: str = "en", **options: bool) -> System:
+    """The real Listener as the app builds it (build_listener), with PocketSphinx; with
+    ``options`` (aec=False, echo_check=False) the same parts with one technique left out."""
     from voice_coach.config import Config
-    from voice_coach.listen.listener import build_listener
+    from voice_coach.listen.listener import Listener, build_listener
 
     listener = build_listener(Config(engine="pocketsphinx", language=language))
+    if options:
+        listener = Listener(listener.engine, listener.table, mic_rate=16000, **options)
     listener.set_mode("session")
     return listener
 
@@ -101,7 +107,11 @@ def make_listener(language: str = "en") -> System:
 def make_system(name: str) -> System:
     if name == "listener":
         return make_listener()
-    if name == "raw-kws":
+    if name == "listener-noaec":
+        return make_listener(aec=False)
+    if name == "listener-nogate":
+        return make_listener(echo_check=False)
+    if name in ("raw-kws", "oracle-kws"):
         return RawKeywordSpotter()
     raise ValueError(f"unknown system {name!r}")
 

@@ -81,6 +81,9 @@ class Scene:
     said: tuple[Said, ...]
     room: str
     """Key of ROOMS, or "none"."""
+    echo: np.ndarray | None = None
+    """The coach's echo part of ``mic`` (no noise, no users); mic - echo = what a perfect
+    echo canceller would leave."""
 
     @property
     def seconds(self) -> float:
@@ -190,8 +193,9 @@ def place(lines: Sequence[Line], echo: np.ndarray, start_s: float = WARMUP_S
 
 
 def mix(ref: np.ndarray, ref_rate: int, room: str, placed: Sequence[tuple[Line, int]],
-        echo: np.ndarray | None = None) -> tuple[np.ndarray, list[Said]]:
-    """Mic signal for ``ref`` in ``room`` with ``placed`` lines at their levels, and truth."""
+        echo: np.ndarray | None = None) -> tuple[np.ndarray, list[Said], np.ndarray]:
+    """Mic signal for ``ref`` in ``room`` with ``placed`` lines at their levels, the truth,
+    and the echo part of the mic."""
     params = ROOMS[room]
     quiet = replace(params, noise_db=None)
     if echo is None:
@@ -216,7 +220,7 @@ def mix(ref: np.ndarray, ref_rate: int, room: str, placed: Sequence[tuple[Line, 
                          t0 + a * FRAME_S, t0 + b * FRAME_S))
         users.append((t0, line.pcm, gain))
     mic = render(ref, ref_rate, params, users=users)
-    return mic, said
+    return mic, said, echo[: len(mic)]
 
 
 def clean_scene(lines: Sequence[Line], ref_rate: int, name: str, gap_s: float = 1.8,
@@ -236,7 +240,7 @@ def clean_scene(lines: Sequence[Line], ref_rate: int, name: str, gap_s: float = 
         t += (len(pcm) + int(gap_s * MIC_RATE)) / MIC_RATE
     mic = np.concatenate(parts)
     ref = np.zeros(int(len(mic) * ref_rate / MIC_RATE), np.float32)
-    return Scene(name, "clean", ref, ref_rate, mic, tuple(said), "none")
+    return Scene(name, "clean", ref, ref_rate, mic, tuple(said), "none", np.zeros_like(mic))
 
 
 def talk_lines(lines: Sequence[Line], ref: np.ndarray, ref_rate: int, room: str,
@@ -266,7 +270,7 @@ def save_scene(scene: Scene, cache: Path, key: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     meta = {"name": scene.name, "kind": scene.kind, "ref_rate": scene.ref_rate,
             "room": scene.room, "said": [asdict(s) for s in scene.said]}
-    for suffix, arr in (("mic", scene.mic), ("ref", scene.ref)):
+    for suffix, arr in (("mic", scene.mic), ("ref", scene.ref), ("echo", scene.echo)):
         tmp = folder / f"{key}.{suffix}.tmp.npy"
         np.save(tmp, np.asarray(arr, np.float32))
         os.replace(tmp, folder / f"{key}.{suffix}.npy")
@@ -283,5 +287,6 @@ def load_scene(cache: Path, key: str, mmap: bool = False) -> Scene | None:
     mode = "r" if mmap else None
     mic = np.load(folder / f"{key}.mic.npy", mmap_mode=mode)
     ref = np.load(folder / f"{key}.ref.npy", mmap_mode=mode)
+    echo = np.load(folder / f"{key}.echo.npy", mmap_mode=mode)
     said = tuple(Said(**s) for s in meta["said"])
-    return Scene(meta["name"], meta["kind"], ref, meta["ref_rate"], mic, said, meta["room"])
+    return Scene(meta["name"], meta["kind"], ref, meta["ref_rate"], mic, said, meta["room"], echo)
