@@ -133,12 +133,14 @@ def warm_up(synthesizer: Synthesizer, routines: list, sentences: int,
     """Run Piper first on the routines' longest sentences at the extreme rates, and on random
     sentences of every length: ONNX Runtime's memory grows until it has seen its largest
     inputs, then stays flat. (Those results land in the soak's own throw-away cache.)"""
+    from voice_coach import replies
     from voice_coach.sentences import split_sentences
 
     texts = sorted({t for r in routines for c in r.cues for t in split_sentences(c.text or "")},
                    key=len)
-    for text in texts[-10:]:
-        for rate in (RATE_MIN, RATE_MAX):
+    rates = [round(RATE_MIN + 0.1 * i, 1) for i in range(round((RATE_MAX - RATE_MIN) / 0.1) + 1)]
+    for text in [*texts[-10:], *replies.ALL_FIXED]:
+        for rate in rates:
             synthesizer.synthesize(text, rate)
     words = " ".join(texts).split(" ")
     for _ in range(sentences):
@@ -219,6 +221,7 @@ def main() -> int:
         "listener": args.listener,
         "commands_injected_at_heard_level": injected,
         "commands_heard_total": scene.daemon.commands_heard,
+        "listener_own_detections": scene.daemon.commands_heard - injected,
         "command_counts": dict(sorted(counts.items())),
         "sessions_recorded": len(history),
         "sessions_by_outcome": {h: sum(e.how == h for e in history)
