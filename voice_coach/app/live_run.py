@@ -21,7 +21,7 @@ from typing import Any
 
 from voice_coach.app.daemon import Daemon, DeviceEvent, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
-from voice_coach.app.live_mic import LiveMic
+from voice_coach.app.live_mic import LiveMic, input_rate
 from voice_coach.app.prepare import block_size
 from voice_coach.config import Config
 from voice_coach.errors import UserError
@@ -104,27 +104,37 @@ class LiveSpeaker:
         self.output = None
 
 
-def check_audio(config: Config) -> None:
-    """Fail early and clearly: no PortAudio, no input or no output device."""
+def check_audio(config: Config) -> int | None:
+    """Fail early and clearly: no PortAudio, no input or no output device. Returns the
+    microphone's PortAudio index (None = the system default)."""
     from voice_coach.audio_devices import resolve_device
     from voice_coach.speech.device import import_sounddevice, resolve_output_device
 
     import_sounddevice()
     resolve_output_device(config.output_device)
-    resolve_device(config.input_device, "input")
+    return resolve_device(config.input_device, "input")
 
 
-def load_listener(config: Config) -> Any:
+def load_listener(config: Config, mic_rate: int = 16000) -> Any:
     """The configured Listener; a missing model says how to fetch one."""
-    from voice_coach.listen.listener import build_listener
+    from voice_coach.listen.build import build_listener
 
     try:
-        return build_listener(config)
+        return build_listener(config, mic_rate=mic_rate)
     except UserError as error:
         text = str(error)
         if "models fetch" not in text:
             text += f"; {MODEL_HINT}"
         raise UserError(text) from None
+
+
+def open_mic(mic: LiveMic, device: str | int | None) -> None:
+    try:
+        mic.open()
+    except Exception as error:  # noqa: BLE001 - PortAudioError/ValueError from the host API
+        name = "default" if device is None else repr(device)
+        raise UserError(f"microphone {name} cannot be opened ({error}); check "
+                        "`voice-coach devices` and [audio] input_device") from None
 
 
 def run_live(config: Config, state_dir: Path | None = None,
@@ -137,29 +147,35 @@ def run_live(config: Config, state_dir: Path | None = None,
         synthesizer = Synthesizer(config.voice)
     except UserError as error:
         raise UserError(f"{error}; {VOICE_HINT}") from None
-    check_audio(config)
-    listener = load_listener(config)
+    mic_index = check_audio(config)
+    mic_rate = input_rate(mic_index)
+    listener = load_listener(config, mic_rate)
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
     store = StateStore(state_dir)
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
-    daemon = Daemon(dialogue, synthesizer, player, store, set_mode=listener.set_mode,
-                    wake_phrase=config.wake_phrase)
+    heard: queue.Queue[Any] = queue.Queue()
+    daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake_phrase)
+    mic = LiveMic(listener, mic_index, mic_rate, lambda: player.time, heard,
+                  lambda lost, detail: daemon.post_device(DeviceEvent("microphone", lost, detail)))
+    daemon.set_mode = mic.set_mode
     stop = stop or threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
 
-    def report(device: str) -> Callable[[bool, str], None]:
-        return lambda lost, detail: daemon.post_device(DeviceEvent(device, lost, detail))
-
-    heard: queue.Queue[Any] = queue.Queue()
-    speaker = LiveSpeaker(player, config.output_device, report("speaker"))
-    mic = LiveMic(listener, config.input_device, heard, report("microphone"))
+    speaker = LiveSpeaker(player, config.output_device,
+                          lambda lost, detail: daemon.post_device(
+                              DeviceEvent("speaker", lost, detail)))
     try:
         speaker.open()
-        mic.open()
+        open_mic(mic, config.input_device)
+        log.info("listening on %s at %d Hz, speaking on %s",
+                 "the default microphone" if config.input_device is None
+                 else repr(config.input_device), mic_rate,
+                 "the default speaker" if config.output_device is None
+                 else repr(config.output_device))
         daemon.start(player.time)
         while not stop.is_set():
             while not heard.empty():
