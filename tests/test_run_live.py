@@ -24,11 +24,11 @@ from voice_coach.speech import Synthesizer, WavWriter
 DATA = Path(__file__).parent / "data"
 
 
-def user_wav(path: Path) -> None:
-    """The user, as the microphone hears them: "hey coach" at 2 s, "lower back" at 6 s."""
+def user_wav(path: Path, lines: tuple[tuple[float, str], ...]) -> None:
+    """The user, as the microphone hears them: (seconds, text) lines."""
     voices = UserVoices(paths.cache_dir() / "user-voices")
-    mic = np.zeros(16000 * 20, np.float32)
-    for at, text in ((2.0, "hey coach"), (6.0, "lower back")):
+    mic = np.zeros(16000 * 40, np.float32)
+    for at, text in lines:
         pcm = voices.say(text, "festival:kal")
         start = int(at * 16000)
         mic[start:start + len(pcm)] += pcm
@@ -36,46 +36,80 @@ def user_wav(path: Path) -> None:
         wav.write(mic)
 
 
+class Daemon:
+    """`voice-coach run` in a subprocess on the stand-in PortAudio; its log is collected."""
+
+    def __init__(self, tmp_path: Path, lines: tuple[tuple[float, str], ...], **env: str):
+        fake = tmp_path / "fake"
+        fake.mkdir()
+        shutil.copy(DATA / "fake_sounddevice.py", fake / "sounddevice.py")
+        user_wav(tmp_path / "mic.wav", lines)
+        with Synthesizer() as synth:  # warm the shared cache so the timing does not drift
+            for text in ("Which practice?", "Lower back and hip release. Let's begin.",
+                         "Welcome.", "Paused. Say resume when you are ready."):
+                synth.synthesize(text)
+        path = f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+        self.state = tmp_path / "state"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voice_coach.cli", "run", "--log-level", "INFO",
+             "--state-dir", str(self.state)],
+            env=dict(os.environ, PYTHONPATH=path, FAKE_SD_MIC=str(tmp_path / "mic.wav"), **env),
+            stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip())
+
+    @property
+    def log(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while text not in self.log:
+            assert time.monotonic() < deadline and self.process.poll() is None, self.log
+            time.sleep(0.1)
+
+    def terminate(self) -> int:
+        try:
+            self.process.send_signal(signal.SIGTERM)
+            return self.process.wait(20)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self._reader.join(5)
+
+
 def test_sigterm_mid_session_saves_closes_and_exits_0(tmp_path: Path) -> None:
-    fake = tmp_path / "fake"
-    fake.mkdir()
-    shutil.copy(DATA / "fake_sounddevice.py", fake / "sounddevice.py")
-    user_wav(tmp_path / "mic.wav")
-    with Synthesizer() as synth:  # warm the shared cache so the timing does not drift
-        for text in ("Which practice?", "Lower back and hip release. Let's begin.", "Welcome."):
-            synth.synthesize(text)
-    env = dict(os.environ, PYTHONPATH=f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-               FAKE_SD_MIC=str(tmp_path / "mic.wav"))
-    state = tmp_path / "state"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voice_coach.cli", "run", "--log-level", "INFO",
-         "--state-dir", str(state)], env=env, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    started = threading.Event()
-
-    def read() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line.rstrip())
-            if "session started: lower-back-hip" in line:
-                started.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        assert started.wait(60), "\n".join(lines)
-        time.sleep(1.0)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(20) == 0, "\n".join(lines)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    reader.join(5)
-    log = "\n".join(lines)
+    daemon = Daemon(tmp_path, ((2.0, "hey coach"), (6.0, "lower back")))
+    daemon.wait_for("session started: lower-back-hip", 60)
+    time.sleep(1.0)
+    assert daemon.terminate() == 0, daemon.log
+    log, state = daemon.log, daemon.state
     assert "heard 'wake' (" in log and "heard 'lower-back-hip' (" in log
     assert "fake-sd: closed InputStream" in log and "fake-sd: closed OutputStream" in log
     progress = json.loads((state / "progress.json").read_text())
     assert progress["routine_id"] == "lower-back-hip" and not progress["finished"]
     history = [json.loads(line) for line in (state / "history.jsonl").read_text().splitlines()]
     assert [h["how"] for h in history] == ["interrupted"]
+    assert "Traceback" not in log
+
+
+def test_unplugged_microphone_pauses_and_comes_back(tmp_path: Path) -> None:
+    # Unplugged from 13 s to 19 s of the microphone's world clock; "resume" said at 26 s.
+    daemon = Daemon(tmp_path, ((2.0, "hey coach"), (6.0, "lower back"), (26.0, "resume")),
+                    FAKE_SD_MIC_GONE="13:19")
+    daemon.wait_for("microphone is back", 60)
+    daemon.wait_for("heard 'resume'", 30)
+    assert daemon.terminate() == 0, daemon.log
+    log = daemon.log
+    lost = log.index("microphone lost")
+    assert "fake-sd: input device vanished" in log[:lost]
+    assert "'state': 'paused'" in log[lost:]  # the loss paused the session
+    assert "The microphone is not working" in log[lost:]
+    assert "heard 'resume' (" in log and "-> playing" in log[log.index("heard 'resume'"):]
     assert "Traceback" not in log

@@ -1,9 +1,11 @@
 """A stand-in for the sounddevice module, for tests of `voice-coach run` on a machine with no
 sound card: one input and one output device, streams driven by a thread at real time.
 
-The microphone plays the 16 kHz mono WAV named by $FAKE_SD_MIC (then silence); what the
-speaker receives is dropped. Stream lifecycle events are printed to stderr ("fake-sd: ...")
-so a test can check that streams were closed.
+The microphone plays the 16 kHz mono WAV named by $FAKE_SD_MIC on a real-time "world" clock
+that starts when the first stream opens (then silence); what the speaker receives is dropped.
+$FAKE_SD_MIC_GONE="START:END" (world seconds) unplugs the microphone meanwhile: a running
+input stream stops calling back and turns inactive, and opening one fails, as PortAudio does.
+Stream lifecycle events are printed to stderr ("fake-sd: ...") so a test can check them.
 """
 
 import os
@@ -63,6 +65,23 @@ def check_output_settings(device=None, channels=None, dtype=None, samplerate=Non
 
 def check_input_settings(device=None, channels=None, dtype=None, samplerate=None, **kw):
     return None
+
+
+_WORLD0 = []
+
+
+def _world():
+    if not _WORLD0:
+        _WORLD0.append(time.monotonic())
+    return time.monotonic() - _WORLD0[0]
+
+
+def _mic_gone(t):
+    window = os.environ.get("FAKE_SD_MIC_GONE")
+    if not window:
+        return False
+    start, end = (float(x) for x in window.split(":"))
+    return start <= t < end
 
 
 def _log(text):
@@ -126,6 +145,9 @@ class OutputStream(_Stream):
 
 class InputStream(_Stream):
     def __init__(self, *args, **kw):
+        if _mic_gone(_world()):
+            raise PortAudioError("Error opening InputStream: Device unavailable "
+                                 "[PaErrorCode -9985]")
         super().__init__(*args, **kw)
         path = os.environ.get("FAKE_SD_MIC")
         self._mic = np.zeros(0, np.float32)
@@ -133,14 +155,16 @@ class InputStream(_Stream):
             with wave.open(path, "rb") as w:
                 raw = np.frombuffer(w.readframes(w.getnframes()), "<i2")
             self._mic = raw.astype(np.float32) / 32768.0
-        self._pos = 0
+        self._pos = int(_world() * self.samplerate)
 
     def _tick(self):
+        if _mic_gone(_world()):
+            _log("input device vanished")
+            self.active = False
+            self._stop.set()
+            return
         block = self._mic[self._pos:self._pos + self.blocksize]
         self._pos += self.blocksize
         data = np.zeros((self.blocksize, self.channels), np.float32)
         data[:len(block), 0] = block
-        if self.callback is not None:
-            self.callback(data, self.blocksize, None, CallbackFlags())
-        else:
-            self._queue.append(data)
+        self.callback(data, self.blocksize, None, CallbackFlags())
