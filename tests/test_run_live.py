@@ -100,9 +100,10 @@ def test_sigterm_mid_session_saves_closes_and_exits_0(tmp_path: Path) -> None:
 
 
 def test_unplugged_microphone_pauses_and_comes_back(tmp_path: Path) -> None:
-    # Unplugged from 13 s to 19 s of the microphone's world clock; "resume" said at 26 s.
-    daemon = Daemon(tmp_path, ((2.0, "hey coach"), (6.0, "lower back"), (26.0, "resume")),
-                    FAKE_SD_MIC_GONE="13:19")
+    # Unplugged from 11 s to 14 s of the microphone's world clock; "resume" said at 24 s
+    # (after the coach's announcements, which would otherwise talk over it).
+    daemon = Daemon(tmp_path, ((1.5, "hey coach"), (5.0, "lower back"), (24.0, "resume")),
+                    FAKE_SD_MIC_GONE="11:14")
     daemon.wait_for("microphone is back", 60)
     daemon.wait_for("heard 'resume'", 30)
     assert daemon.terminate() == 0, daemon.log
