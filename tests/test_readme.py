@@ -15,13 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def code_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+def code_blocks(language: str, text: str = README) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+
+
+def section(title: str) -> str:
+    return README.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
-    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    commands = [block.strip() for block in code_blocks("sh") if block in quick_start]
+    commands = [block.strip() for block in code_blocks("sh", section("Quick start"))]
     assert len(commands) == 2, "the quick start has exactly two commands"
     test_command = commands[1]
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
@@ -48,9 +51,7 @@ def test_every_documented_subcommand_exists() -> None:
 
 def test_usage_lines_parse() -> None:
     parser = build_parser()
-    usage = README.split("## Usage", 1)[1].split("\n## ", 1)[0]
-    block = code_blocks("sh")
-    lines = [b for b in block if b in usage][0].replace("\\\n", " ").splitlines()
+    lines = code_blocks("sh", section("Usage"))[0].replace("\\\n", " ").splitlines()
     for line in lines:
         words = shlex.split(line.split("#", 1)[0])
         assert words[0].endswith("voice-coach")
