@@ -114,3 +114,27 @@ def test_unplugged_microphone_pauses_and_comes_back(tmp_path: Path) -> None:
     assert "The microphone is not working" in log[lost:]
     assert "heard 'resume' (" in log and "-> playing" in log[log.index("heard 'resume'"):]
     assert "Traceback" not in log
+
+
+def stream_time(log: str, text: str) -> float:
+    """The coach's stream time on the first coach log line containing ``text``."""
+    line = next(line for line in log.splitlines() if text in line and "coach:" in line)
+    return float(line.split("coach:")[1].split()[0])
+
+
+def test_unplugged_speaker_pauses_keeps_time_and_comes_back(tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, ((1.5, "hey coach"), (5.0, "lower back")),
+                    FAKE_SD_OUT_GONE="11:13")
+    daemon.wait_for("The speaker is back. Say resume when you are ready.", 60)
+    assert daemon.terminate() == 0, daemon.log
+    log = daemon.log
+    lost = log.index("speaker lost")
+    assert "fake-sd: output device vanished" in log[:lost]
+    assert "'state': 'paused'" in log[lost:]
+    assert "fake-sd: closed OutputStream" in log[lost:]
+    assert log.count("fake-sd: open OutputStream") == 2  # reopened
+    # The stream clock went on while the speaker was gone (the stand-in pulled the player).
+    paused_at = stream_time(log, "'state': 'paused'")
+    back_at = stream_time(log, "The speaker is back")
+    assert back_at - paused_at > 1.5
+    assert "Traceback" not in log

@@ -4,7 +4,8 @@ sound card: one input and one output device, streams driven by a thread at real 
 The microphone plays the 16 kHz mono WAV named by $FAKE_SD_MIC on a real-time "world" clock
 that starts when the first stream opens (then silence); what the speaker receives is dropped.
 $FAKE_SD_MIC_GONE="START:END" (world seconds) unplugs the microphone meanwhile: a running
-input stream stops calling back and turns inactive, and opening one fails, as PortAudio does.
+input stream stops calling back and turns inactive, and opening one fails, as PortAudio does;
+$FAKE_SD_OUT_GONE does the same to the speaker.
 Stream lifecycle events are printed to stderr ("fake-sd: ...") so a test can check them.
 """
 
@@ -76,8 +77,8 @@ def _world():
     return time.monotonic() - _WORLD0[0]
 
 
-def _mic_gone(t):
-    window = os.environ.get("FAKE_SD_MIC_GONE")
+def _mic_gone(t, variable="FAKE_SD_MIC_GONE"):
+    window = os.environ.get(variable)
     if not window:
         return False
     start, end = (float(x) for x in window.split(":"))
@@ -138,7 +139,18 @@ class _Stream:
 
 
 class OutputStream(_Stream):
+    def __init__(self, *args, **kw):
+        if _mic_gone(_world(), "FAKE_SD_OUT_GONE"):
+            raise PortAudioError("Error opening OutputStream: Device unavailable "
+                                 "[PaErrorCode -9985]")
+        super().__init__(*args, **kw)
+
     def _tick(self):
+        if _mic_gone(_world(), "FAKE_SD_OUT_GONE"):
+            _log("output device vanished")
+            self.active = False
+            self._stop.set()
+            return
         out = np.zeros((self.blocksize, self.channels), np.float32)
         self.callback(out, self.blocksize, None, CallbackFlags())
 
