@@ -110,3 +110,18 @@ def test_retry_and_stall_detector_basics() -> None:
     assert not stall.stalled(0.5, 0.9)  # moving
     assert not stall.stalled(0.5, 1.8)
     assert stall.stalled(0.5, 2.0)  # stuck for 1 s
+
+
+def test_systemd_user_unit_runs_the_daemon_and_stops_it_with_sigterm() -> None:
+    import configparser
+
+    unit = Path(__file__).resolve().parents[1] / "packaging" / "systemd" / "voice-coach.service"
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(unit.read_text())
+    exec_start = parser["Service"]["ExecStart"].split()
+    assert exec_start[0].endswith("/bin/voice-coach") and exec_start[1] == "run"
+    assert parser["Service"]["KillSignal"] == "SIGTERM"
+    assert parser["Service"]["Restart"] == "on-failure"
+    assert parser["Install"]["WantedBy"] == "default.target"  # a user unit, not multi-user
+    assert "User" not in parser["Service"]  # user units run as their owner
