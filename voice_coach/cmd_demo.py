@@ -77,7 +77,12 @@ def run(args: argparse.Namespace) -> int:
           f"state {scene.daemon.state}", file=sys.stderr)
     if args.to is not None:
         print(f"wrote {args.to} (left: microphone, right: coach)", file=sys.stderr)
-    return 0 if scene.finished() else 1
+    if not scene.finished():
+        said = [text for _start, _end, text in scene.user.said]
+        print(f"demo: did not get through the script in {args.max_minutes:g} virtual minutes; "
+              f"the user said {said}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def clock(seconds: float) -> str:
