@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from voice_coach.cues import Cue
-from voice_coach.dialogue import ANSWER_TIMEOUT, ASK, ID_SPAN, Dialogue
+from voice_coach.dialogue import ANSWER_TIMEOUT, ID_SPAN, Dialogue
 from voice_coach.dialogue_parts import (
+    ASK,
     USUAL,
     PlayEarcon,
     RoutineOption,

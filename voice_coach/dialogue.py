@@ -1,10 +1,9 @@
 """The conversation around sessions: idle -> wake phrase -> choosing -> in session -> idle.
 
-Pure like the Session it wraps: events in (``CommandHeard``, ``SpeechDone``, ``Tick``, plus
-device loss/return), actions out, time passed in. It owns the current Session, forwards
-commands to it, renumbers its utterances (every Session counts from 1; a stale SpeechDone
-of an earlier session must never end a sentence of the next), and tells the app which
-listener mode and which choices to use.
+Pure like the Session it wraps: events in (commands, SpeechDone, Tick, devices lost/back),
+actions out, time passed in. It owns the current Session, forwards commands to it, renumbers
+its utterances (a stale SpeechDone of an earlier session must never end a sentence of the
+next), and tells the app which listener mode and choices to use.
 
 Choices where the spec is silent: an answer that never comes counts like an unrecognized
 one (re-prompt once after ``ANSWER_TIMEOUT`` s, then back to idle); the session starts
@@ -15,18 +14,11 @@ coach is saying.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from voice_coach import dialogue_parts as texts
 from voice_coach.cues import estimate_speech_seconds
 from voice_coach.dialogue_parts import (
-    ASK,
-    CANCELLED,
-    GIVE_UP,
-    NO_USUAL,
-    NOT_UNDERSTOOD,
-    NOTHING_TO_RESUME,
-    RESUMING,
-    STARTING,
     USUAL,
     PlayEarcon,
     RoutineOption,
@@ -34,6 +26,7 @@ from voice_coach.dialogue_parts import (
     SessionStarted,
     SessionTracker,
     SetListenMode,
+    Wait,
     choice_phrases,
 )
 from voice_coach.events import (
@@ -49,21 +42,11 @@ from voice_coach.events import (
 )
 from voice_coach.session import Session
 
-STATES = ("idle", "choosing", "starting", "in_session")
 ANSWER_TIMEOUT = 8.0
 """Seconds after the question has been said within which an answer is expected."""
 ID_SPAN = 1_000_000
 """Utterance ids of session k are k * ID_SPAN + the session's own id; the dialogue's own
 utterances use ids below ID_SPAN."""
-
-
-@dataclass
-class _Wait:
-    """An utterance of the dialogue's own that something waits for."""
-
-    utterance_id: int
-    deadline: float
-    """Stream time after which we stop waiting for its SpeechDone (it may have been lost)."""
 
 
 class Dialogue:
@@ -90,7 +73,7 @@ class Dialogue:
         self._sessions = 0
         self._next_id = 1
         self._attempts = 0
-        self._wait: _Wait | None = None
+        self._wait: Wait | None = None
         """While choosing: the question. While starting: the confirmation."""
         self._answer_by: float | None = None
         self._pending: tuple[RoutineOption, int, float, float, bool] | None = None
@@ -171,7 +154,7 @@ class Dialogue:
         if self.state == "starting":
             if command == "stop":
                 self._pending = None
-                return self._go_idle() + self._stop_and_say(CANCELLED, now)
+                return self._go_idle() + self._stop_and_say(texts.CANCELLED, now)
             return []
         return self._choose(command, now)
 
@@ -179,42 +162,43 @@ class Dialogue:
         self.state = "choosing"
         self._attempts = 0
         # Stop first, not between: the question must not cut the chime short.
-        return [StopAudio(), PlayEarcon("wake"), self.listen_mode] + self._ask(ASK, now, False)
+        chime = [StopAudio(), PlayEarcon("wake"), self.listen_mode]
+        return chime + self._ask(texts.ASK, now, stop_first=False)
 
     def _choose(self, command: str, now: float) -> list[Action]:
         if command in ("wake", "repeat", "help") and self._wait is not None:
             return []  # heard while our own question plays: most likely its echo
         if command == "wake" or command == "repeat":
-            return self._ask(ASK, now)
+            return self._ask(texts.ASK, now)
         if command == "help":
             titles = " or ".join(r.title for r in self.routines.values()) or "nothing yet"
             return self._ask(f"You can say {titles}, the usual, or resume.", now)
         if command == "stop":
-            return self._go_idle() + self._stop_and_say(CANCELLED, now)
+            return self._go_idle() + self._stop_and_say(texts.CANCELLED, now)
         if command == "resume":
             saved = self.resumable
             if saved is None:
-                return self._retry(NOTHING_TO_RESUME, now)
+                return self._retry(texts.NOTHING_TO_RESUME, now)
             option = self.routines[saved.routine_id]
-            text = RESUMING.format(title=option.title)
+            text = texts.RESUMING.format(title=option.title)
             return self._confirm(option, saved.cue_index, saved.rate, saved.volume, text, now)
         if command == USUAL:
             if self.last_routine not in self.routines:
-                return self._retry(NO_USUAL, now)
+                return self._retry(texts.NO_USUAL, now)
             command = str(self.last_routine)
         option = self.routines.get(command)
         if option is None:
             return self._retry("", now)
         rate = self.rate * option.rate
-        text = STARTING.format(title=option.title)
+        text = texts.STARTING.format(title=option.title)
         return self._confirm(option, 0, rate, self.volume, text, now)
 
     def _retry(self, reason: str, now: float) -> list[Action]:
         """An answer we cannot use: ask once more, then give up."""
         self._attempts += 1
         if self._attempts >= 2:
-            return self._go_idle() + self._stop_and_say(f"{reason} {GIVE_UP}".strip(), now)
-        return self._ask(f"{reason} {NOT_UNDERSTOOD}".strip(), now)
+            return self._go_idle() + self._stop_and_say(f"{reason} {texts.GIVE_UP}".strip(), now)
+        return self._ask(f"{reason} {texts.NOT_UNDERSTOOD}".strip(), now)
 
     def _confirm(self, option: RoutineOption, index: int, rate: float, volume: float,
                  text: str, now: float) -> list[Action]:
@@ -222,7 +206,7 @@ class Dialogue:
         self._answer_by = None
         self._pending = (option, index, rate, volume, index > 0)
         utterance_id, actions = self._say(text, now, stop_first=True)
-        self._wait = _Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
+        self._wait = Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
         return [self.listen_mode] + actions
 
     def _start_pending(self, now: float) -> list[Action]:
@@ -303,7 +287,7 @@ class Dialogue:
     def _ask(self, text: str, now: float, stop_first: bool = True) -> list[Action]:
         self._answer_by = None
         utterance_id, actions = self._say(text, now, stop_first)
-        self._wait = _Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
+        self._wait = Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
         return actions
 
     def _stop_and_say(self, text: str, now: float) -> list[Action]:

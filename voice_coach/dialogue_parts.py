@@ -39,6 +39,15 @@ class RoutineOption:
     """The routine's own speaking-rate factor (multiplied with the configured rate)."""
 
 
+@dataclass
+class Wait:
+    """An utterance of the dialogue's own that something waits for."""
+
+    utterance_id: int
+    deadline: float
+    """Stream time after which we stop waiting for its SpeechDone (it may have been lost)."""
+
+
 @dataclass(frozen=True)
 class PlayEarcon:
     """Play the short chime ``name`` (so far only "wake") now."""
