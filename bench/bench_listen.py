@@ -114,8 +114,10 @@ def main() -> None:
             print(f"  {r.system:9} {r.scene:32} {r.audio_s:7.0f} s audio, "
                   f"cpu {r.cpu_process_s / r.audio_s:.3f} s/s, {len(r.heard)} decisions, "
                   f"wall {r.wall_s:.0f} s", flush=True)
-        memory = pool.submit(memory_probe, plans[0], args.cache).result() if \
-            "listener" in systems else None
+    memory = None
+    if "listener" in systems:  # a fresh process: pool workers' peaks include earlier scenes
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as probe:
+            memory = probe.submit(memory_probe, plans[0], args.cache).result()
     scored = {(r.system, r.scene): score(r.scene, scenes[p.key].said, r.heard)  # type: ignore[union-attr]
               for r in results for p in plans if p.name == r.scene}
     doc = report(plans, scenes, results, scored, memory, systems)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from listen_metrics import Cell, SceneScore, cells, percentile, total
 from listen_plan import LEVELS, MAIN_VOICES, Plan
+from listen_sweep import print_sweep, sweep
 from listen_systems import RunResult
 
 TARGETS = {"detect_overall": 0.98, "detect_minus6_during": 0.95, "false_per_hour": 0.5,
@@ -103,6 +104,9 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
                       for v in voices},
             "false_commands": [{"scene": sc, "kind": kind[sc], **h.__dict__} for sc, h in false],
             "misses": _misses(detect[s] + clean[s], by_sys[s]),
+            "outcomes": [[o.scene, o.said.text, o.said.level_db, o.said.condition, o.detected,
+                          None if o.latency_s is None else round(o.latency_s, 3)]
+                         for o in detect[s] + clean[s]],
             "runs": [{"scene": r.scene, "audio_s": round(r.audio_s, 1),
                       "cpu_process_s": round(r.cpu_process_s, 2),
                       "cpu_reference_s": round(r.cpu_reference_s, 2), "wall_s": round(r.wall_s)}
@@ -112,6 +116,9 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
         if misses:
             print(f"\nMost missed phrases, {s}: " + ", ".join(
                 f"{t!r} ({v.split(':')[1]}) x{n}" for (v, t), n in misses.most_common(12)))
+    said = {p.name: scenes[p.key].said for p in plans}
+    doc["floor_sweep"] = sweep(results, said, kind, hours)
+    print_sweep(doc["floor_sweep"])
     doc["memory"] = memory
     return doc
 
@@ -172,7 +179,7 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
     }
 
 
-def memory_probe(plan: Plan, cache: Path, seconds: float = 120.0) -> dict[str, float]:
+def memory_probe(plan: Plan, cache: Path, seconds: float = 300.0) -> dict[str, float]:
     """Peak RSS of a fresh process that runs only the listener on ``seconds`` of a scene."""
     import time
 
