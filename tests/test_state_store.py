@@ -105,7 +105,7 @@ def test_history_command_prints_table_and_json(tmp_path: Path,
     assert main(["history", "--state-dir", str(state)]) == 0
     out = capsys.readouterr().out
     assert "lower-back-hip" in out and "8/8" in out and "15:06" in out and "stopped" in out
-    assert "unfinished: bedtime-breathing at step 6" in out
+    assert "unfinished: bedtime-breathing, section 1 of 4 (Arriving)" in out
     assert main(["history", "--state-dir", str(state), "--json", "--last", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["routine_id"] == "bedtime-breathing"

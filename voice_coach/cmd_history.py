@@ -43,9 +43,24 @@ def run(args: argparse.Namespace) -> int:
         print(format_entry(entry))
     saved = store.load_progress()
     if saved is not None and not saved.finished:
-        print(f"\nunfinished: {saved.routine_id} at step {saved.cue_index + 1} "
+        print(f"\nunfinished: {saved.routine_id}, {place(saved.routine_id, saved.cue_index)} "
               '(say "hey coach", then "resume")')
     return 0
+
+
+def place(routine_id: str, cue_index: int) -> str:
+    """ "section 3 of 10 (Pelvic tilts)", or the cue number if the routine cannot be read."""
+    from voice_coach.errors import UserError
+    from voice_coach.navigation import Sections
+    from voice_coach.routine import compile_routine, load_routine, resolve_routine
+
+    try:
+        cues = compile_routine(load_routine(resolve_routine(routine_id)))
+        sections = Sections.of(cues)
+        title = cues[cue_index].section_title
+    except (UserError, IndexError):
+        return f"step {cue_index + 1}"
+    return f"section {sections.position(cue_index) + 1} of {sections.count} ({title})"
 
 
 def format_entry(entry: HistoryEntry) -> str:
