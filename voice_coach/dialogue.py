@@ -148,7 +148,8 @@ class Dialogue:
 
     def _command(self, command: str, now: float) -> list[Action]:
         if self.state == "in_session":
-            return self._to_session(CommandHeard(command), now)
+            # The wake phrase mid-session is no command: no "Sorry, I did not understand".
+            return [] if command == "wake" else self._to_session(CommandHeard(command), now)
         if self.state == "idle":
             return self._wake(now) if command == "wake" else []
         if self.state == "starting":
