@@ -63,16 +63,16 @@ class EnergyLog:
         self.frames = 0
         """Frames stored so far (absolute index of the next one)."""
 
-    def add(self, mic: np.ndarray, clean: np.ndarray) -> None:
-        """Append whole frames (both arrays equally long, a multiple of FRAME)."""
+    def add(self, mic: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Append whole frames (both arrays equally long, a multiple of FRAME); returns the
+        new frames' mean-square energies (mic, clean)."""
         n = len(mic) // FRAME
-        if n == 0:
-            return
+        mic_e = np.mean(mic[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2, 1)
+        clean_e = np.mean(clean[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2, 1)
         idx = (self.frames + np.arange(n)) % self._size
-        self._mic[idx] = np.mean(mic[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2, 1)
-        self._clean[idx] = np.mean(clean[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2,
-                                   1)
+        self._mic[idx], self._clean[idx] = mic_e, clean_e
         self.frames += n
+        return mic_e, clean_e
 
     def levels(self, spans: Sequence[tuple[int, int]]) -> tuple[float, float]:
         """(removed echo dBFS, cleaned-over-removed dB) over frame spans [a, b)."""

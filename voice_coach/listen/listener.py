@@ -31,12 +31,13 @@ from voice_coach.listen.echo_gate import (
 )
 from voice_coach.listen.engine import Engine
 from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
-from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table
+from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
 from voice_coach.listen.vad import Vad
+from voice_coach.listen.voice_detect import VoiceOverEcho
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ RATE = 16000
 MAX_REFERENCE_WAIT_S = 0.12
 """Longest the mic may run ahead of the reference before it is processed without it (the
 player stalled or stopped tapping), s."""
+FLOOR_SCALE = 1.0
+"""Multiplier of the phrase table's per-command confidence floors."""
 VAD_SILENCE_S = 0.2
 """Non-speech after speech at which the VAD ends an utterance for engines that wait longer."""
 MAX_GAP_S = 5.0
@@ -81,11 +84,11 @@ class Listener:
 
     def __init__(self, engine: Engine, table: PhraseTable, *, mic_rate: int = RATE,
                  aec: bool = True, echo_check: bool = True, vad: bool | None = None,
-                 gate: GateParams | None = None) -> None:
+                 gate: GateParams | None = None, floor_scale: float = FLOOR_SCALE) -> None:
         self.engine = engine
         """Recognizer kind and model."""
-        self.table = table
-        """The language's phrase table (wake phrase included)."""
+        self.table = command_table(table, floor_scale)
+        """The language's phrase table as listened for (wake phrase included)."""
         self.mic_rate = mic_rate
         """Rate of the mic blocks given to ``process``, Hz."""
         self.gate = gate or GateParams()
@@ -95,8 +98,8 @@ class Listener:
         self.rejections: list[tuple[float, str, str]] = []
         """(time, command, why) of parsed commands the gate rejected (last 100)."""
         self.on_voice: Callable[[bool], None] | None = None
-        """Called with True when the VAD hears speech in the cleaned signal and False when it
-        ends (only with a VAD): the app may duck the coach meanwhile."""
+        """Called with True when a voice beyond the coach's echo starts and with False when it
+        has ended: the app should duck the coach meanwhile (see voice_coach.listen.ducking)."""
         self._resampler = Resampler(mic_rate, RATE)
         self._lock = threading.Lock()
         self._ref: ReferenceBuffer | None = None  # created at the first reference block
@@ -106,6 +109,7 @@ class Listener:
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = Vad(min_silence_s=VAD_SILENCE_S) if use_vad else None
         self._energy = EnergyLog()
+        self._voice = VoiceOverEcho()
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
@@ -216,14 +220,14 @@ class Listener:
             aligned, self._hold_mic = line[: len(cleaned)], line[len(cleaned):]
         else:
             aligned = mic
-        self._energy.add(aligned, cleaned)
+        mic_e, clean_e = self._energy.add(aligned, cleaned)
+        change = self._voice.update(mic_e, clean_e)
+        if change is not None and self.on_voice is not None:
+            self.on_voice(change)
         self._cleaned += len(cleaned)
         hyps = self._active.recognizer.accept(as_int16(cleaned))
         if self._vad is not None:
-            was = self._vad.in_speech
             ended = self._vad.process(cleaned)
-            if self._vad.in_speech != was and self.on_voice is not None:
-                self.on_voice(self._vad.in_speech)
             if ended and self.engine.flush_on_vad:
                 hyps += self._active.recognizer.flush()
         return self._decide(hyps, now)

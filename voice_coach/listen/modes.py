@@ -26,6 +26,15 @@ CHOICE_MIN_CONFIDENCE = 0.5
 ChoiceKey = tuple[tuple[str, tuple[str, ...]], ...]
 
 
+def command_table(table: PhraseTable, floor_scale: float = 1.0) -> PhraseTable:
+    """``table`` for wake and session listening: no yes/no answers (no mode asks for them,
+    and in the grammar "yes"/"no" steal short commands such as "next" and "help"), and
+    every confidence floor scaled by ``floor_scale``."""
+    commands = tuple(replace(g, min_confidence=g.min_confidence * floor_scale)
+                     for g in table.commands)
+    return replace(table, commands=commands, answers=())
+
+
 def choice_key(choices: Mapping[str, Sequence[str]] | None) -> ChoiceKey:
     """A hashable, order-independent form of ``choices`` (for caching recognizers)."""
     if not choices:

@@ -1,0 +1,49 @@
+"""Voice beyond the echo estimate, from frame energies only: the trigger for ducking.
+
+A 10 ms frame holds near-end voice when the echo-cancelled signal stands well above both the
+noise floor and what the canceller would leave of the echo it removed (echo alone leaves a
+residual tens of dB below the removed echo; a person talking over the coach leaves their
+voice). Costs next to nothing, so it runs on every frame, unlike a neural VAD.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class VoiceOverEcho:
+    """Streaming detector: ``update(mic_e, clean_e)`` -> True/False on a change, else None."""
+
+    def __init__(self, echo_margin_db: float = -15.0, noise_margin_db: float = 12.0,
+                 onset_frames: int = 3, release_frames: int = 30) -> None:
+        self.echo_margin = 10 ** (echo_margin_db / 10)
+        """Cleaned energy over removed-echo energy a voice frame must exceed (power ratio)."""
+        self.noise_margin = 10 ** (noise_margin_db / 10)
+        """Cleaned energy over the noise floor a voice frame must exceed (power ratio)."""
+        self.onset_frames = onset_frames
+        """Voice frames among the last ``onset_frames + 1`` that start a voice period."""
+        self.release_frames = release_frames
+        """Frames without voice that end a voice period (30 = 0.3 s)."""
+        self.active = False
+        """True during a voice period."""
+        self.noise = 1e-7
+        """Tracked noise floor of the cleaned signal (mean-square energy)."""
+        self._recent: list[bool] = []
+        self._quiet = 0
+
+    def update(self, mic_e: np.ndarray, clean_e: np.ndarray) -> bool | None:
+        change = None
+        for m, c in zip(mic_e.tolist(), clean_e.tolist(), strict=True):
+            # Minimum tracking: follow drops at once, rise ~1 dB/s, so speech never lifts it.
+            self.noise = c if c < self.noise else self.noise * 1.0023
+            removed = max(m - c, 0.0)
+            voice = c > self.noise * self.noise_margin and c > removed * self.echo_margin
+            self._recent = (self._recent + [voice])[-(self.onset_frames + 1):]
+            if not self.active:
+                if sum(self._recent) >= self.onset_frames:
+                    self.active, self._quiet, change = True, 0, True
+            else:
+                self._quiet = 0 if voice else self._quiet + 1
+                if self._quiet >= self.release_frames:
+                    self.active, change = False, False
+        return change
