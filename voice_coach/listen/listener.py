@@ -46,8 +46,10 @@ RATE = 16000
 MAX_REFERENCE_WAIT_S = 0.12
 """Longest the mic may run ahead of the reference before it is processed without it (the
 player stalled or stopped tapping), s."""
-FLOOR_SCALE = 1.0
-"""Multiplier of the phrase table's per-command confidence floors."""
+FLOOR_SCALE = 0.5
+"""Multiplier of the phrase table's per-command confidence floors: in a reverberant room
+PocketSphinx gives correct commands posteriors well below the table's clean-speech floors
+(measured: 10/13 -> 11/13 and 12/13 -> 13/13 festival commands, no false ones added)."""
 VAD_SILENCE_S = 0.2
 """Non-speech after speech at which the VAD ends an utterance for engines that wait longer."""
 MAX_GAP_S = 5.0

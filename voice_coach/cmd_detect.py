@@ -1,0 +1,85 @@
+"""``voice-coach detect``: the live listener run offline on recordings.
+
+The mic recording (and, if given, what the speaker played) is fed block by block on the file's
+clock to exactly the Listener ``run`` uses; one line per command heard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from voice_coach.config import add_config_argument, load_config
+from voice_coach.errors import UserError
+
+BLOCK_S = 0.02
+"""Block length fed to the listener, s (as the live app)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "detect",
+        help="find spoken commands in a recording (runs the live listener offline)",
+        description="Run the listener on MIC.wav (any rate); with --reference, on what the "
+                    "speaker played too, for echo handling. One line per command heard.",
+    )
+    parser.add_argument("mic", type=Path, metavar="MIC.wav", help="microphone recording")
+    parser.add_argument("--reference", type=Path, default=None, metavar="REF.wav",
+                        help="what the speaker played, starting at the same instant")
+    parser.add_argument("--engine", choices=("vosk", "pocketsphinx"), default=None,
+                        help="recognizer (default: config, else auto)")
+    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
+                        help="Vosk model folder (implies --engine vosk)")
+    parser.add_argument("--language", default=None, help='command language, e.g. "en", "ko"')
+    parser.add_argument("--mode", choices=("session", "wake"), default="session",
+                        help="session: bare commands (default); wake: only the wake phrase")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_config_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from voice_coach.listen.build import build_listener
+    from voice_coach.listen.resample import to_mono_float32
+    from voice_coach.listen.sources import read_wav
+
+    mic, mic_rate = read_wav(args.mic)
+    reference = read_wav(args.reference) if args.reference is not None else None
+    config = load_config(args.config)
+    changes: dict[str, object] = {}
+    if args.model is not None:
+        if not args.model.is_dir():
+            raise UserError(f"{args.model}: no such Vosk model folder", exit_code=2)
+        changes.update(engine="vosk", vosk_model=args.model)
+    elif args.engine is not None:
+        changes["engine"] = args.engine
+        if args.engine == "pocketsphinx":
+            changes["vosk_model"] = None
+    if args.language is not None:
+        changes["language"] = args.language
+    listener = build_listener(replace(config, **changes), mic_rate=mic_rate)
+    listener.set_mode(args.mode)
+    n_mic = round(BLOCK_S * mic_rate)
+    for k in range(0, len(mic), n_mic):
+        start = k / mic_rate
+        if reference is not None:
+            ref, ref_rate = reference
+            a, b = round(start * ref_rate), round((start + BLOCK_S) * ref_rate)
+            if a < len(ref):
+                listener.add_reference(to_mono_float32(ref[a:b]), start, ref_rate)
+        heard = listener.process(mic[k:k + n_mic], start)
+        _print(heard, args.json)
+    _print(listener.flush(), args.json)
+    return 0
+
+
+def _print(heard: list, as_json: bool) -> None:
+    for h in heard:
+        if as_json:
+            print(json.dumps({"time": round(h.time, 3), "command": h.command, "text": h.text,
+                              "confidence": round(h.confidence, 3)}, ensure_ascii=False),
+                  flush=True)
+        else:
+            print(f"{h.time:8.2f}  {h.command:8s}  {h.text}  ({h.confidence:.2f})", flush=True)

@@ -1,0 +1,139 @@
+"""Audio sources for the listener: a WAV file (tests, ``detect``) or a microphone.
+
+A source yields ``(block, start_time)`` pairs: float32 mono blocks at ``rate`` and their
+stream time in seconds. ``read`` returns None at the end of a file; a microphone blocks until
+its next block arrives.
+"""
+
+from __future__ import annotations
+
+import queue
+import wave
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from voice_coach.errors import UserError
+
+
+class AudioSource(Protocol):
+    rate: int
+    """Sample rate of the blocks, Hz."""
+
+    def read(self, timeout: float | None = None) -> tuple[np.ndarray, float] | None:
+        """The next block and its start time; None at the end (or after ``timeout``)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """A whole 8/16/24/32-bit PCM WAV as float32 mono and its rate; UserError if unreadable."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
+            data = wav.readframes(wav.getnframes())
+    except (OSError, wave.Error, EOFError) as exc:
+        raise UserError(f"{path}: not a readable WAV file ({exc})", exit_code=2) from None
+    if rate <= 0 or channels <= 0 or width not in (1, 2, 3, 4):
+        raise UserError(f"{path}: unsupported WAV format ({width * 8}-bit, {channels} ch, "
+                        f"{rate} Hz)", exit_code=2)
+    return _pcm_to_float(data, width, channels), rate
+
+
+def _pcm_to_float(data: bytes, width: int, channels: int) -> np.ndarray:
+    if width == 1:
+        x = (np.frombuffer(data, np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif width == 3:
+        raw = np.frombuffer(data, np.uint8).reshape(-1, 3).astype(np.int32)
+        ints = raw[:, 0] | (raw[:, 1] << 8) | (raw[:, 2] << 16)
+        x = (np.where(ints >= 1 << 23, ints - (1 << 24), ints) / float(1 << 23)).astype(
+            np.float32)
+    else:
+        dtype = "<i2" if width == 2 else "<i4"
+        x = np.frombuffer(data, dtype).astype(np.float32) / float(1 << (8 * width - 1))
+    x = x[: len(x) // channels * channels]
+    return x.reshape(-1, channels).mean(axis=1).astype(np.float32) if channels > 1 else x
+
+
+class WavSource:
+    """Blocks of a WAV file on the file's own clock (as fast as they are read)."""
+
+    finite = True
+    """The source ends (``read`` returning None means the end, not a timeout)."""
+
+    def __init__(self, path: Path, block_s: float = 0.02) -> None:
+        self.path = Path(path)
+        self.pcm, self.rate = read_wav(self.path)
+        self.block = max(1, round(block_s * self.rate))
+        """Samples per block."""
+        self._pos = 0
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / self.rate
+
+    def read(self, timeout: float | None = None) -> tuple[np.ndarray, float] | None:
+        if self._pos >= len(self.pcm):
+            return None
+        block = self.pcm[self._pos:self._pos + self.block]
+        start = self._pos / self.rate
+        self._pos += len(block)
+        return block, start
+
+    def close(self) -> None:
+        self._pos = len(self.pcm)
+
+
+class DeviceSource:
+    """A microphone through a sounddevice InputStream; blocks timed on the stream's clock.
+
+    The PortAudio callback only copies the block into a queue (never blocks, never drops:
+    the listener thread's ring buffer absorbs slow recognition).
+    """
+
+    finite = False
+    """``read`` returning None means a timeout, not the end."""
+
+    def __init__(self, device: str | int | None = None, rate: int = 16000,
+                 block_s: float = 0.02) -> None:
+        from voice_coach.audio_devices import resolve_device
+        from voice_coach.speech.device import import_sounddevice
+
+        sd = import_sounddevice()
+        index = resolve_device(device, "input")
+        self.rate = rate
+        self.block = round(block_s * rate)
+        self._queue: queue.SimpleQueue[tuple[np.ndarray, float]] = queue.SimpleQueue()
+        self._samples = 0
+        self.status_errors = 0
+        """Callbacks that reported an input overflow or other PortAudio status."""
+        try:
+            self._stream: Any = sd.InputStream(
+                device=index, samplerate=rate, channels=1, dtype="float32",
+                blocksize=self.block, callback=self._callback)
+            self._stream.start()
+        except Exception as exc:  # noqa: BLE001 - PortAudio raises many kinds of errors
+            name = "the default input" if device is None else f"input_device = {device!r}"
+            raise UserError(f"cannot open {name} at {rate} Hz: {exc} (see `voice-coach "
+                            f"devices`)") from None
+
+    def _callback(self, indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
+        if status:
+            self.status_errors += 1
+        self._queue.put((indata[:, 0].copy(), self._samples / self.rate))
+        self._samples += frames
+
+    def read(self, timeout: float | None = None) -> tuple[np.ndarray, float] | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        try:
+            self._stream.stop()
+            self._stream.close()
+        except Exception:  # noqa: BLE001, S110 - a vanished device may fail to close
+            pass
