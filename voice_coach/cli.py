@@ -16,7 +16,7 @@ from voice_coach.errors import UserError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "cmd_config", "cmd_devices", "cmd_models", "cmd_check", "cmd_list",
-    "cmd_play", "cmd_simulate", "cmd_history", "cmd_run", "cmd_demo",
+    "cmd_play", "cmd_simulate", "cmd_history", "cmd_run", "cmd_demo", "cmd_detect",
 )
 
 
