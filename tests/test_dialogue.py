@@ -99,7 +99,7 @@ def make(saved: Progress | None = None, last: str | None = None) -> Driver:
 def choosing() -> Driver:
     d = make()
     d.hear("wake")
-    d.run(1.0)
+    d.run(2.0)  # the question and its echo tail are over
     return d
 
 
@@ -158,11 +158,11 @@ def test_silence_counts_as_unrecognized() -> None:
 def test_help_repeat_and_wake_while_choosing_do_not_use_up_the_retry() -> None:
     d = choosing()
     assert "Bedtime breathing" in said(d.hear("help"))[0]
-    d.run(5.0)
+    d.run(6.0)
     assert said(d.hear("repeat")) == [ASK]
-    d.run(1.0)
+    d.run(2.0)
     assert said(d.hear("wake")) == [ASK]
-    d.run(1.0)
+    d.run(2.0)
     assert said(d.hear("nonsense")) == ["Sorry, which practice?"]
     assert d.dialogue.state == "choosing"
 
@@ -172,6 +172,10 @@ def test_repeat_help_wake_while_the_question_plays_are_taken_for_its_echo() -> N
     d.hear("wake")
     for command in ("repeat", "help", "wake"):
         assert d.hear(command) == []
+    d.run(0.7)  # the question (0.6 s) has ended; its echo may still be decided
+    assert d.hear("repeat") == []
+    d.run(1.0)
+    assert said(d.hear("repeat")) == [ASK]  # now it is the user asking
     assert said(d.hear(BED.id)) == ["Bedtime breathing. Let's begin."]  # barge-in is fine
 
 
@@ -337,3 +341,9 @@ def test_choice_phrases_avoid_command_words_and_clashes() -> None:
     assert "lower back" not in table[BACK.id] and "lower back" not in table[same.id]
     assert "lower back stretch" in table[same.id]
     assert all(p not in ("stop", "resume", "next") for ps in table.values() for p in ps)
+
+
+def test_phrases_to_prepare_include_the_question_and_every_confirmation() -> None:
+    phrases = make().dialogue.phrases()
+    assert ASK in phrases and "Bedtime breathing. Let's begin." in phrases
+    assert "Lower back and hip release. Let's begin." in phrases

@@ -44,6 +44,9 @@ from voice_coach.session import Session
 
 ANSWER_TIMEOUT = 8.0
 """Seconds after the question has been said within which an answer is expected."""
+ECHO_TAIL = 1.0
+"""Seconds after the question ends in which "repeat", "help" or the wake phrase are taken for
+its echo (the listener decides about half a second after the end of what it heard)."""
 ID_SPAN = 1_000_000
 """Utterance ids of session k are k * ID_SPAN + the session's own id; the dialogue's own
 utterances use ids below ID_SPAN."""
@@ -76,6 +79,7 @@ class Dialogue:
         self._wait: Wait | None = None
         """While choosing: the question. While starting: the confirmation."""
         self._answer_by: float | None = None
+        self._echo_until = 0.0
         self._pending: tuple[RoutineOption, int, float, float, bool] | None = None
         self._lost: set[str] = set()
 
@@ -102,6 +106,12 @@ class Dialogue:
     def starting_routine(self) -> str | None:
         """The routine about to start (its confirmation is being said)."""
         return self._pending[0].id if self._pending is not None else None
+
+    def phrases(self) -> list[str]:
+        """What the dialogue may say first (worth synthesizing ahead, at ``rate``)."""
+        fixed = [texts.ASK, texts.NOT_UNDERSTOOD, texts.GIVE_UP, texts.CANCELLED]
+        starts = [texts.STARTING.format(title=r.title) for r in self.routines.values()]
+        return fixed + starts
 
     # --- events --------------------------------------------------------------------------
 
@@ -167,8 +177,9 @@ class Dialogue:
         return chime + self._ask(texts.ASK, now, stop_first=False)
 
     def _choose(self, command: str, now: float) -> list[Action]:
-        if command in ("wake", "repeat", "help") and self._wait is not None:
-            return []  # heard while our own question plays: most likely its echo
+        if command in ("wake", "repeat", "help") and (
+                self._wait is not None or now < self._echo_until):
+            return []  # heard while our own question plays (or just after): likely its echo
         if command == "wake" or command == "repeat":
             return self._ask(texts.ASK, now)
         if command == "help":
@@ -274,6 +285,7 @@ class Dialogue:
             return self._start_pending(now)
         if self.state == "choosing":
             self._answer_by = now + ANSWER_TIMEOUT
+            self._echo_until = now + ECHO_TAIL
         return []
 
     def _tick(self, now: float) -> list[Action]:

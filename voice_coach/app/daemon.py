@@ -119,6 +119,8 @@ class Daemon:
     def start(self, now: float) -> None:
         """Put the listener in the right mode for the first time."""
         self._execute([self.dialogue.listen_mode], now)
+        # So the first "Which practice?" after the wake phrase needs no synthesis.
+        self.coach.synthesizer.prefetch(self.dialogue.phrases(), self.dialogue.rate)
         log.info("ready: say '%s'", self.wake_phrase)
 
     def step(self, now: float) -> None:
