@@ -9,7 +9,7 @@ Each scene is fed block by block (20 ms) to the real Listener and to the baselin
 spotting on the raw mic). Prints tables, writes bench/results/listen.json.
 
 Run: .venv/bin/python bench/bench_listen.py [--quick] [--minutes-coach 30] [--minutes-talk 10]
-     [--jobs 2] [--systems listener,listener-nogate,raw-kws,oracle-kws]
+     [--jobs 2] [--systems listener+duck,listener,raw-kws,oracle-kws]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def run_task(system: str, plan: lp.Plan, cache: Path) -> RunResult:
     if system == "oracle-kws":  # a perfect echo canceller: the user and the room noise only
         assert scene.echo is not None
         mic = np.asarray(scene.mic, np.float32) - np.asarray(scene.echo, np.float32)
-    return run(system, plan.name, mic, scene.ref, scene.ref_rate)
+    return run(system, plan.name, mic, scene.ref, scene.ref_rate, scene.echo, scene.room)
 
 
 def plans_for(args: argparse.Namespace) -> list[lp.Plan]:
@@ -82,7 +82,7 @@ def main() -> None:
     ap.add_argument("--minutes-talk", type=float, default=None,
                     help="other people talking for false commands (default 10, quick 1.5)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
-    ap.add_argument("--systems", default="listener,listener-nogate,raw-kws,oracle-kws",
+    ap.add_argument("--systems", default="listener+duck,listener,raw-kws,oracle-kws",
                     help="comma-separated: " + ", ".join(SYSTEMS))
     ap.add_argument("--cache", type=Path, default=RESULTS / "cache")
     ap.add_argument("--out", type=Path, default=None)
@@ -90,9 +90,9 @@ def main() -> None:
     args.minutes_coach = args.minutes_coach or (3.0 if args.quick else 30.0)
     args.minutes_talk = args.minutes_talk or (1.5 if args.quick else 10.0)
     systems = [s for s in args.systems.split(",") if s]
-    if "listener" in systems and not listener_available():
-        print("voice_coach.listen.listener is not importable yet: running the baseline only")
-        systems.remove("listener")
+    if not listener_available():
+        print("voice_coach.listen.listener is not importable yet: running the baselines only")
+        systems = [s for s in systems if not s.startswith("listener")]
     plans = plans_for(args)
     started = time.perf_counter()
     print("coach audio:", flush=True)
@@ -115,7 +115,7 @@ def main() -> None:
                   f"cpu {r.cpu_process_s / r.audio_s:.3f} s/s, {len(r.heard)} decisions, "
                   f"wall {r.wall_s:.0f} s", flush=True)
     memory = None
-    if "listener" in systems:  # a fresh process: pool workers' peaks include earlier scenes
+    if any(s.startswith("listener") for s in systems):  # fresh: pool workers hold old scenes
         with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as probe:
             memory = probe.submit(memory_probe, plans[0], args.cache).result()
     scored = {(r.system, r.scene): score(r.scene, scenes[p.key].said, r.heard)  # type: ignore[union-attr]

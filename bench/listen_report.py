@@ -63,9 +63,10 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
     print(header)
     summaries = {s: _summary(s, detect[s], clean[s], by_sys[s], scored, kind, hours)
                  for s in systems}
-    if memory is not None and "listener" in summaries:
-        summaries["listener"]["peak_rss_mb"] = memory["peak_rss_mb"]
-        summaries["listener"]["listener_rss_mb"] = memory["listener_rss_mb"]
+    for s in summaries:
+        if memory is not None and s.startswith("listener"):
+            summaries[s]["peak_rss_mb"] = memory["peak_rss_mb"]
+            summaries[s]["listener_rss_mb"] = memory["listener_rss_mb"]
     rows = [("detected, main voices", "detect_main", ".1%", ">= 98%"),
             ("detected, -6 dB during coach speech", "detect_minus6_during", ".1%", ">= 95%"),
             ("detected, stress voices", "detect_stress", ".1%", ""),
@@ -80,6 +81,9 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
             ("CPU s per audio s, process()", "cpu_process", ".3f", "<= 0.10"),
             ("CPU s per audio s, incl. reference", "cpu_total", ".3f", ""),
             ("CPU s/s on coach-only scenes", "cpu_coach", ".3f", ""),
+            ("ducks per hour, coach alone", "ducks_per_hour_coach", ".1f", ""),
+            ("time ducked, coach alone", "ducked_share_coach", ".1%", ""),
+            ("ducks per hour, talk", "ducks_per_hour_talk", ".1f", ""),
             ("peak RSS of a listener process, MB", "peak_rss_mb", ".0f", ""),
             ("  of which the listener, MB", "listener_rss_mb", ".0f", "")]
     for label, key, spec, target in rows:
@@ -161,7 +165,16 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
         used = sum(r.cpu_process_s + (r.cpu_reference_s if ref else 0) for r in rs)
         return used / audio if audio else None
 
+    def ducking(k: str) -> tuple[float | None, float | None]:
+        rs = [r for n, r in runs.items() if kind[n] == k]
+        audio = sum(r.audio_s for r in rs)
+        if not audio or not any(r.ducks for r in rs) and system != "listener+duck":
+            return None, None
+        return sum(r.ducks for r in rs) / (audio / 3600), sum(r.ducked_s for r in rs) / audio
+
     everything = {"detect", "coach", "talk", "clean"}
+    duck_coach, duck_coach_share = ducking("coach")
+    duck_talk, duck_talk_share = ducking("talk")
     p50, p95 = percentile(lat, 50), percentile(lat, 95)
     return {
         "detect_main": rate(main), "detect_minus6_during": rate(minus6),
@@ -176,6 +189,8 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
         "latency_p95_clean_ms": None if not lat_clean else percentile(lat_clean, 95) * 1000,
         "cpu_process": cpu(everything), "cpu_total": cpu(everything, ref=True),
         "cpu_coach": cpu({"coach"}),
+        "ducks_per_hour_coach": duck_coach, "ducked_share_coach": duck_coach_share,
+        "ducks_per_hour_talk": duck_talk, "ducked_share_talk": duck_talk_share,
     }
 
 

@@ -24,10 +24,12 @@ BLOCK_S = 0.02
 TAIL_S = 2.0
 """Silence appended to every scene so a last command still gets decided."""
 
-SYSTEMS = ("listener", "listener-noaec", "listener-nogate", "raw-kws", "oracle-kws")
-"""The real listener, two ablations (no echo canceller; no echo gate), the baseline, and the
-baseline on mic minus the true echo (a perfect canceller: what the recognizer alone can do
-with the user's voice in this room's reverb and fan noise)."""
+SYSTEMS = ("listener+duck", "listener", "listener-noaec", "listener-nogate", "raw-kws",
+           "oracle-kws")
+"""The listener with the app's ducking (closed loop), the listener alone, two ablations (no
+echo canceller; no echo gate), the baseline, and the baseline on mic minus the true echo (a
+perfect canceller: what the recognizer alone can do with the user's voice in this room's
+reverb and fan noise)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class RunResult:
     """Peak RSS of the worker process so far (scene arrays included), MB."""
     notes: list[tuple[float, str]] = field(default_factory=list)
     """(time, text) of hypotheses and rejections (the listener's debug log), for analysis."""
+    ducks: int = 0
+    """How often the coach was ducked (listener+duck only)."""
+    ducked_s: float = 0.0
+    """Seconds the coach spent ducked."""
 
 
 class System(Protocol):
@@ -105,7 +111,7 @@ def make_listener(language: str = "en", **options: bool) -> System:
 
 
 def make_system(name: str) -> System:
-    if name == "listener":
+    if name in ("listener", "listener+duck"):
         return make_listener()
     if name == "listener-noaec":
         return make_listener(aec=False)
@@ -129,39 +135,110 @@ class _Notes(logging.Handler):
 
 
 def run(system_name: str, scene_name: str, mic: np.ndarray, ref: np.ndarray,
-        ref_rate: int) -> RunResult:
-    """Feed a whole scene to a fresh system, block by block, as the live loop does."""
+        ref_rate: int, echo: np.ndarray | None = None, room: str = "none") -> RunResult:
+    """Feed a whole scene to a fresh system, block by block, as the live loop does.
+
+    "listener+duck" closes the loop like the app: the reference comes out of a real Player
+    whose volume a Ducker lowers when the listener's ``on_voice`` fires, and the echo is
+    rendered live by the room from what the Player played (mic = users + noise + echo).
+    """
     notes = _Notes()
     logger = logging.getLogger("voice_coach.listen")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False  # the start-up engine warning would repeat per scene
     logger.addHandler(notes)
     try:
-        return _run(system_name, scene_name, mic, ref, ref_rate, notes)
+        if system_name == "listener+duck":
+            feed: _Feed = _DuckedFeed(mic, ref, ref_rate, echo, room)
+        else:
+            feed = _Feed(mic, ref, ref_rate)
+        return _run(system_name, scene_name, feed, notes)
     finally:
         logger.removeHandler(notes)
 
 
-def _run(system_name: str, scene_name: str, mic: np.ndarray, ref: np.ndarray,
-         ref_rate: int, notes: _Notes) -> RunResult:
+class _Feed:
+    """Pre-rendered reference and mic blocks, zero-padded past the end."""
+
+    def __init__(self, mic: np.ndarray, ref: np.ndarray, ref_rate: int) -> None:
+        self.mic, self.ref, self.ref_rate = mic, ref, ref_rate
+        self.mic_n, self.ref_n = round(16000 * BLOCK_S), round(ref_rate * BLOCK_S)
+        self.blocks = int(np.ceil(len(mic) / self.mic_n)) + int(TAIL_S / BLOCK_S)
+        self.ducker: Any = None
+
+    def attach(self, system: System) -> None:
+        return None
+
+    def reference(self, k: int) -> np.ndarray:
+        return _block(self.ref, k, self.ref_n)
+
+    def microphone(self, k: int) -> np.ndarray:
+        return _block(self.mic, k, self.mic_n)
+
+
+class _DuckedFeed(_Feed):
+    """The reference from a real Player (volume under a Ducker); echo from a live room."""
+
+    def __init__(self, mic: np.ndarray, ref: np.ndarray, ref_rate: int,
+                 echo: np.ndarray | None, room: str) -> None:
+        from dataclasses import asdict
+
+        from scenes import ROOMS
+
+        from voice_coach.sim.room import Room
+        from voice_coach.speech import Player
+
+        super().__init__(mic, ref, ref_rate)
+        self.player = Player(ref_rate, self.ref_n, volume=1.0)  # ref has the session volume
+        self.player.play(1, np.asarray(ref, np.float32))
+        params = ROOMS.get(room)
+        self.room = None if params is None else Room(**{**asdict(params), "noise_db": None})
+        self.echo = echo
+        self.voice = False
+        """The listener's last on_voice state (True = someone talks over the coach)."""
+        self._last = np.zeros(self.ref_n, np.float32)
+
+    def attach(self, system: System) -> None:
+        from voice_coach.listen.ducking import Ducker
+
+        self.ducker = Ducker(self.player)
+
+        def on_voice(active: bool) -> None:
+            self.voice = active
+            self.ducker.voice(active)
+
+        system.on_voice = on_voice  # type: ignore[attr-defined]
+
+    def reference(self, k: int) -> np.ndarray:
+        self._last = self.player.read_block()
+        return self._last
+
+    def microphone(self, k: int) -> np.ndarray:
+        m = _block(self.mic, k, self.mic_n)
+        if self.room is None or self.echo is None:
+            return m
+        rest = m - _block(self.echo, k, self.mic_n)
+        return rest + self.room.process(self._last, self.ref_rate)
+
+
+def _block(x: np.ndarray, k: int, n: int) -> np.ndarray:
+    b = np.asarray(x[k * n:(k + 1) * n], np.float32)
+    return b if len(b) == n else np.concatenate([b, np.zeros(n - len(b), np.float32)])
+
+
+def _run(system_name: str, scene_name: str, feed: _Feed, notes: _Notes) -> RunResult:
     system = make_system(system_name)
-    mic_n, ref_n = round(16000 * BLOCK_S), round(ref_rate * BLOCK_S)
-    blocks = int(np.ceil(len(mic) / mic_n)) + int(TAIL_S / BLOCK_S)
-    result = RunResult(system_name, scene_name, audio_s=blocks * BLOCK_S)
+    feed.attach(system)
+    result = RunResult(system_name, scene_name, audio_s=feed.blocks * BLOCK_S)
     wall = time.perf_counter()
-    zeros_mic = np.zeros(mic_n, np.float32)
-    zeros_ref = np.zeros(ref_n, np.float32)
-    for k in range(blocks):
+    ducked_blocks = 0
+    for k in range(feed.blocks):
         t = k * BLOCK_S
-        r = np.asarray(ref[k * ref_n:(k + 1) * ref_n], np.float32)
-        m = np.asarray(mic[k * mic_n:(k + 1) * mic_n], np.float32)
-        if len(r) < ref_n:
-            r = np.concatenate([r, zeros_ref[: ref_n - len(r)]])
-        if len(m) < mic_n:
-            m = np.concatenate([m, zeros_mic[: mic_n - len(m)]])
+        r = feed.reference(k)
+        m = feed.microphone(k)
         notes.now = t + BLOCK_S
         c0 = time.process_time()
-        system.add_reference(r, t, ref_rate)
+        system.add_reference(r, t, feed.ref_rate)
         c1 = time.process_time()
         heard = system.process(m, t)
         c2 = time.process_time()
@@ -170,12 +247,16 @@ def _run(system_name: str, scene_name: str, mic: np.ndarray, ref: np.ndarray,
         for h in heard:
             result.heard.append(Detection(h.command, float(h.time), h.text,
                                           float(h.confidence)))
+        ducked_blocks += bool(getattr(feed, "voice", False))
     flush = getattr(system, "flush", None)
     if flush is not None:
         for h in flush():
             result.heard.append(Detection(h.command, float(h.time), h.text,
                                           float(h.confidence)))
     result.notes = notes.lines + list(getattr(system, "notes", []))
+    if feed.ducker is not None:
+        result.ducks = feed.ducker.ducks
+        result.ducked_s = ducked_blocks * BLOCK_S
     result.wall_s = time.perf_counter() - wall
     result.max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
