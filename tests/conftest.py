@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from voice_coach.sim.speakers import UserVoices
+
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_xdg_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -21,6 +23,12 @@ def isolated_xdg_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def user_voices(tmp_path_factory: pytest.TempPathFactory) -> UserVoices:
+    """Synthetic users (Festival, espeak-ng, Piper at other rates), cached for the run."""
+    return UserVoices(tmp_path_factory.mktemp("user-voices"))
 
 
 XDG_NAMES = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")

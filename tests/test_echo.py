@@ -3,10 +3,6 @@ delay estimation, echo cancellation (ERLE, double talk) and voice activity detec
 
 from __future__ import annotations
 
-import subprocess
-import wave
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -16,6 +12,7 @@ from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler, resample
 from voice_coach.listen.vad import Vad
 from voice_coach.sim.room import RoomParams, Utterance, render, render_scene
+from voice_coach.sim.speakers import UserVoices
 
 COACH_LINES = (
     "Lie down on your back and let your arms rest at your sides.",
@@ -48,21 +45,9 @@ def coach16(coach: tuple[np.ndarray, int]) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def user_pause(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+def user_pause(user_voices: UserVoices) -> np.ndarray:
     """A user saying "pause please" in a Festival diphone voice, 16 kHz."""
-    out = tmp_path_factory.getbasetemp() / "user-pause.wav"
-    if not out.exists():
-        text = out.with_suffix(".txt")
-        text.write_text("pause please\n")
-        cmd = ["text2wave", "-eval", "(voice_kal_diphone)", "-o", str(out), str(text)]
-        subprocess.run(cmd, check=True, capture_output=True)
-    return _read_wav(out)
-
-
-def _read_wav(path: Path) -> np.ndarray:
-    with wave.open(str(path)) as w:
-        pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16) / 32768.0
-        return resample(pcm.astype(np.float32), w.getframerate())
+    return user_voices.say("pause please", "festival:kal")
 
 
 def _cancel(mic: np.ndarray, ref: np.ndarray, **kwargs: object) -> np.ndarray:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from voice_coach.listen.resample import resample
 from voice_coach.sim.room import Room, RoomParams, Utterance, render, render_scene
+from voice_coach.sim.speakers import UserVoices
 
 COACH_LINES = (
     "Lie down on your back and let your arms rest at your sides.",
@@ -32,23 +30,9 @@ def coach(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, int]:
 
 
 @pytest.fixture(scope="session")
-def user_pause(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+def user_pause(user_voices: UserVoices) -> np.ndarray:
     """A user saying "pause please" in a Festival diphone voice, 16 kHz."""
-    out = tmp_path_factory.getbasetemp() / "user-pause.wav"
-    if not out.exists():
-        text = out.with_suffix(".txt")
-        text.write_text("pause please\n")
-        cmd = ["text2wave", "-eval", "(voice_kal_diphone)", "-o", str(out), str(text)]
-        subprocess.run(cmd, check=True, capture_output=True)
-    return _read_wav(out)
-
-
-def _read_wav(path: Path) -> np.ndarray:
-    import wave
-
-    with wave.open(str(path)) as w:
-        pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16) / 32768.0
-        return resample(pcm.astype(np.float32), w.getframerate())
+    return user_voices.say("pause please", "festival:kal")
 
 
 def _level_db(x: np.ndarray) -> float:
