@@ -32,7 +32,7 @@ import listen_plan as lp  # noqa: E402
 from listen_metrics import score  # noqa: E402
 from listen_report import memory_probe, report  # noqa: E402
 from listen_systems import SYSTEMS, RunResult, run  # noqa: E402
-from scenes import load_scene  # noqa: E402
+from scene_cache import load_scene  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from coach_audio import COACH_LINES, CoachStream, concat, render_lines, render_routine
 from listen_talk import TALK_SENTENCES, TALK_VOICES
+from scene_cache import load_scene, save_scene, scene_key
 from scenes import (
     MIC_RATE,
     SPACING_S,
@@ -20,11 +21,8 @@ from scenes import (
     Line,
     Scene,
     clean_scene,
-    load_scene,
     mix,
     place,
-    save_scene,
-    scene_key,
     talk_lines,
 )
 

@@ -199,7 +199,7 @@ def memory_probe(plan: Plan, cache: Path, seconds: float = 300.0) -> dict[str, f
     import time
 
     from listen_systems import BLOCK_S, make_listener
-    from scenes import load_scene
+    from scene_cache import load_scene
 
     scene = load_scene(cache, plan.key, mmap=True)
     assert scene is not None
