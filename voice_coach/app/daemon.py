@@ -223,15 +223,6 @@ class Daemon:
             listener(entry)
 
 
-def duck(listener: object, player: object) -> None:
-    """Lower the coach while the listener hears someone talk over it, so the rest of the
-    command reaches the recognizer with little echo (voice_coach.listen.ducking)."""
-    if hasattr(listener, "on_voice"):
-        from voice_coach.listen.ducking import Ducker
-
-        listener.on_voice = Ducker(player).voice  # type: ignore[arg-type]
-
-
 def routine_options(routines_dir: Path | None) -> list[RoutineOption]:
     """Every playable routine (bundled and the user's), loaded and compiled once."""
     from voice_coach.routine import compile_routine, list_routines, load_routine

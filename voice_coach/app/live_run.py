@@ -19,13 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from voice_coach.app.daemon import (
-    Daemon,
-    DeviceEvent,
-    duck,
-    make_dialogue,
-    routine_options,
-)
+from voice_coach.app.daemon import Daemon, DeviceEvent, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
 from voice_coach.app.live_mic import LiveMic, input_rate
 from voice_coach.app.prepare import block_size
@@ -159,7 +153,6 @@ def run_live(config: Config, state_dir: Path | None = None,
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
-    duck(listener, player)
     store = StateStore(state_dir)
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)

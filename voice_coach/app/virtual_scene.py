@@ -13,7 +13,7 @@ import numpy as np
 
 from voice_coach import paths
 from voice_coach.app.coach import LogEntry
-from voice_coach.app.daemon import Daemon, ListenerLike, duck, make_dialogue, routine_options
+from voice_coach.app.daemon import Daemon, ListenerLike, make_dialogue, routine_options
 from voice_coach.app.prepare import block_size
 from voice_coach.app.virtual_room import MicPath, ScriptedUser, UserLine, VirtualRoom
 from voice_coach.config import Config
@@ -74,7 +74,6 @@ def build_scene(
                              config.volume)
     daemon = Daemon(dialogue, synthesizer, player, store, set_mode=listener.set_mode,
                     wake_phrase=config.wake_phrase)
-    duck(listener, player)
     room = Room(**(room_params if room_params is not None else DEMO_ROOM))
     voices = UserVoices(paths.cache_dir() / "user-voices")
 
