@@ -10,7 +10,16 @@ from pathlib import Path
 import numpy as np
 
 from voice_coach.listen.listener import Heard, Listener
-from voice_coach.sim.room import Room, RoomParams, Utterance, UtteranceTruth, render_scene
+from voice_coach.sim.room import (
+    Room,
+    RoomParams,
+    Utterance,
+    UtteranceTruth,
+    active_frames,
+    db,
+    render,
+    render_scene,
+)
 
 BLOCK_S = 0.02
 """Block length of mic and player, s (as the app runs)."""
@@ -102,9 +111,7 @@ def listen_live(listener: Listener, coach: Coach, utterances: Sequence[Utterance
                 ) -> tuple[list[Heard], list[UtteranceTruth]]:
     """Like the app: per 20 ms the player's block (ducked while the listener hears a voice)
     goes through a streaming room with the user in it, then into the listener."""
-    truth: list[UtteranceTruth] = []
-    if utterances:  # the levels relative to the echo, from the un-ducked scene
-        _, truth = render_scene(coach.pcm, coach.rate, utterances, params)
+    truth = levels(coach, utterances, params)
     room = Room(**asdict(params))
     for u, t in zip(utterances, truth, strict=True):
         room.schedule(u.time_s, u.pcm, t.gain_db)
@@ -120,3 +127,35 @@ def listen_live(listener: Listener, coach: Coach, utterances: Sequence[Utterance
         listener.add_reference(block, t, coach.rate)
         heard += listener.process(room.process(block, coach.rate), t)
     return heard + listener.flush(), truth
+
+
+def levels(coach: Coach, utterances: Sequence[Utterance], params: RoomParams = ROOM,
+           ) -> list[UtteranceTruth]:
+    """Gains that put each utterance at its user-to-echo level (as render_scene defines it),
+    computed from one echo render instead of one render per utterance."""
+    if not utterances:
+        return []
+    quiet = RoomParams(**{**asdict(params), "noise_db": None})
+    echo = render(coach.pcm, coach.rate, quiet)
+    rate = params.rate_out
+    act_echo = np.repeat(active_frames(echo, rate), int(0.02 * rate))
+    echo_level = float(np.sqrt(np.mean(echo[: len(act_echo)][act_echo] ** 2)))
+    user_ir = Room(**asdict(quiet))._user_ir
+    out = []
+    for u in utterances:
+        wet = np.convolve(np.asarray(u.pcm, np.float64), user_ir)[: len(u.pcm) + rate // 4]
+        act = np.repeat(active_frames(wet.astype(np.float32), rate), int(0.02 * rate))
+        user_rms = float(np.sqrt(np.mean(wet[: len(act)][act] ** 2)))
+        i0 = round(u.time_s * rate)
+        seg = echo[i0:i0 + len(act)]
+        seg_act = act[: len(seg)]
+        echo_rms = float(np.sqrt(np.mean(seg[seg_act] ** 2))) if seg_act.any() else 0.0
+        during = echo_rms > 1e-3 and echo_rms > echo_level * 0.1
+        ref = echo_rms if during else echo_level
+        target = 0.0 if u.user_to_echo_db is None else u.user_to_echo_db
+        gain = target - db(user_rms) + db(ref) if u.user_to_echo_db is not None else u.gain_db
+        span = np.flatnonzero(active_frames(np.asarray(u.pcm, np.float32), rate))
+        start = u.time_s + (span[0] * 0.02 if len(span) else 0.0)
+        end = u.time_s + ((span[-1] + 1) * 0.02 if len(span) else len(u.pcm) / rate)
+        out.append(UtteranceTruth(start, end, gain, target, during))
+    return out

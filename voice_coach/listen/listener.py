@@ -239,7 +239,8 @@ class Listener:
         for hyp in hyps:
             parsed = self._active.parser.parse(hyp)
             if parsed is None:
-                log.debug("not a command: %s (%s)", hyp.text, self._active.parser.last_rejection)
+                log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end), hyp.text,
+                          self._active.parser.last_rejection)
                 continue
             why = self._echo_verdict(hyp, parsed.command, parsed.confidence)
             if why:

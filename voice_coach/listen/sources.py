@@ -35,7 +35,8 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
             rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
             data = wav.readframes(wav.getnframes())
     except (OSError, wave.Error, EOFError) as exc:
-        raise UserError(f"{path}: not a readable WAV file ({exc})", exit_code=2) from None
+        why = str(exc) or "truncated or not a WAV file"
+        raise UserError(f"{path}: not a readable WAV file ({why})", exit_code=2) from None
     if rate <= 0 or channels <= 0 or width not in (1, 2, 3, 4):
         raise UserError(f"{path}: unsupported WAV format ({width * 8}-bit, {channels} ch, "
                         f"{rate} Hz)", exit_code=2)

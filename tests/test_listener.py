@@ -1,0 +1,125 @@
+"""Closed loop: Piper coach speech through a simulated room (delay, reverb, distortion, fan),
+user commands in festival voices mixed in, the real Listener (AEC3 + PocketSphinx + echo gate)
+with the app's ducking. Detection floors here; rates per condition live in the benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from listen_scene import Coach, coach_speech, during_lines, listen_live, match
+
+from voice_coach import replies
+from voice_coach.listen.engine import Engine
+from voice_coach.listen.listener import Listener
+from voice_coach.listen.phrases import KNOWN_COMMANDS, load_language
+from voice_coach.sim.room import Utterance
+from voice_coach.sim.speakers import UserVoices
+
+PHRASE = {"back": "go back", "restart": "start over", "slower": "slow down",
+          "status": "where are we", "help": "what can i say"}
+"""The phrase said for each canonical command (the command word itself when not listed)."""
+
+COACH_LINES = (
+    "Lie down on your back. Let your legs rest long and straight.",
+    "Let your shoulders slide toward your hips, so your neck grows long.",
+    "Slowly bend the right knee and slide the foot toward you.",
+    "Now let go of any effort in your lower back and around your hips.",
+    "Hold it there, keep breathing, and stop if anything hurts.",
+    "Next, roll onto your side and let your knees bend a little.",
+    "Repeat this on the other side, moving as slowly as you like.",
+    replies.HELP,
+    replies.PAUSED,
+    replies.SLOWER,
+    "Stop if it hurts.",
+    replies.UNKNOWN,
+)
+
+
+@pytest.fixture(scope="module")
+def coach(tmp_path_factory: pytest.TempPathFactory) -> Coach:
+    from voice_coach.speech.synth import Synthesizer
+
+    synth = Synthesizer(cache_dir=tmp_path_factory.getbasetemp() / "piper-cache")
+    return coach_speech(synth, COACH_LINES + COACH_LINES[:7])
+
+
+@pytest.fixture(scope="module")
+def voices(tmp_path_factory: pytest.TempPathFactory) -> UserVoices:
+    return UserVoices(tmp_path_factory.getbasetemp() / "user-voices")
+
+
+def english() -> Listener:
+    return Listener(Engine("pocketsphinx"), load_language("en"))
+
+
+@pytest.mark.parametrize(("voice", "minimum"), [("festival:kal", 10), ("festival:ked", 9)])
+def test_every_command_during_coach_speech(coach: Coach, voices: UserVoices, voice: str,
+                                           minimum: int) -> None:
+    commands = list(KNOWN_COMMANDS)
+    times = during_lines(coach, len(commands) + 1)[1:]  # the first line lets AEC3 settle
+    utterances = [Utterance(t, voices.say(PHRASE.get(c, c), voice), user_to_echo_db=0.0)
+                  for t, c in zip(times, commands, strict=True)]
+    heard, truth = listen_live(english(), coach, utterances)
+    assert all(t.during_echo for t in truth)
+    found = match(heard, truth, commands)
+    detected = [c for c, h in zip(commands, found, strict=True) if h is not None]
+    assert len(detected) >= minimum, f"only {detected}"
+    matched = {id(h) for h in found if h is not None}
+    wrong = [(h.time, h.command, h.text) for h in heard if id(h) not in matched]
+    assert wrong == []
+
+
+def test_commands_in_the_gaps_of_coach_speech(coach: Coach, voices: UserVoices) -> None:
+    commands = ["pause", "resume", "next", "repeat", "stop", "louder"]
+    times = [end + 0.1 for _, end, _ in coach.lines[1:1 + len(commands)]]
+    utterances = [Utterance(t, voices.say(c, "festival:kal"), user_to_echo_db=-6.0)
+                  for t, c in zip(times, commands, strict=True)]
+    heard, truth = listen_live(english(), coach, utterances)
+    found = match(heard, truth, commands)
+    assert sum(h is not None for h in found) >= 5, heard
+
+
+def test_coach_speech_full_of_command_words_triggers_nothing(coach: Coach) -> None:
+    listener = english()
+    heard, _ = listen_live(listener, coach, [])
+    assert heard == []
+
+
+def test_wake_mode_ignores_bare_commands_and_hears_the_wake_phrase(
+        coach: Coach, voices: UserVoices) -> None:
+    listener = english()
+    listener.set_mode("wake")
+    said = ["pause", "hey coach", "stop", "hey coach"]
+    times = [end + 0.1 for _, end, _ in coach.lines[2:2 + len(said)]]
+    utterances = [Utterance(t, voices.say(s, "festival:kal"), user_to_echo_db=0.0)
+                  for t, s in zip(times, said, strict=True)]
+    heard, truth = listen_live(listener, coach, utterances)
+    assert {h.command for h in heard} <= {"wake"}
+    assert len(heard) >= 1
+
+
+def test_choice_mode_hears_routine_titles(coach: Coach, voices: UserVoices) -> None:
+    listener = english()
+    listener.set_mode("choice", {"lower-back-hip": ["lower back and hip release", "lower back"],
+                                 "bedtime-breathing": ["bedtime breathing"],
+                                 "usual": ["the usual"]})
+    said = ["lower back", "bedtime breathing"]
+    times = [end + 0.1 for _, end, _ in coach.lines[3:3 + len(said)]]
+    utterances = [Utterance(t, voices.say(s, "festival:kal"), user_to_echo_db=0.0)
+                  for t, s in zip(times, said, strict=True)]
+    heard, truth = listen_live(listener, coach, utterances)
+    found = match(heard, truth, ["lower-back-hip", "bedtime-breathing"])
+    assert any(h is not None for h in found), heard
+
+
+def test_heard_time_is_on_the_mic_clock(coach: Coach, voices: UserVoices) -> None:
+    utterance = Utterance(coach.lines[1][1] + 0.1, voices.say("pause", "festival:kal"),
+                          user_to_echo_db=0.0)
+    heard, truth = listen_live(english(), coach, [utterance])
+    hits = [h for h in heard if h.command == "pause"]
+    assert hits and truth[0].end_s < hits[0].time < truth[0].end_s + 1.0
+
+
+def test_scene_module_is_importable_without_audio() -> None:
+    assert Path(__file__).with_name("listen_scene.py").is_file()
