@@ -1,0 +1,70 @@
+"""ListenerThread: a WAV source read faster than real time into a ring buffer; a slow
+listener loses nothing while the ring holds, and overflows are counted when it cannot."""
+
+from __future__ import annotations
+
+import queue
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from voice_coach.listen.sources import WavSource
+from voice_coach.listen.thread import ListenerThread
+
+
+class SlowListener:
+    """Stands in for a listener whose recognition is briefly slow; records what it got."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.blocks: list[tuple[np.ndarray, float]] = []
+        self.flushed = False
+
+    def process(self, block: np.ndarray, start: float) -> list[str]:
+        time.sleep(self.delay_s)
+        self.blocks.append((block, start))
+        return ["heard"] if len(self.blocks) == 5 else []
+
+    def flush(self) -> list[str]:
+        self.flushed = True
+        return []
+
+
+def write_wav(path: Path, seconds: float, rate: int = 16000) -> np.ndarray:
+    x = (np.sin(np.arange(int(seconds * rate)) * 0.05) * 8000).astype(np.int16)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(x.tobytes())
+    return x
+
+
+def test_slow_listener_loses_no_audio(tmp_path: Path) -> None:
+    x = write_wav(tmp_path / "mic.wav", 2.0)
+    listener, out = SlowListener(0.002), queue.Queue()
+    thread = ListenerThread(WavSource(tmp_path / "mic.wav"), listener, out, capacity_s=5.0)
+    thread.start().join(timeout=30)
+    assert not thread.alive and thread.error is None
+    assert thread.overflows == 0
+    got = np.concatenate([b for b, _ in listener.blocks])
+    assert np.array_equal(np.round(got * 32768).astype(np.int16), x)
+    starts = [s for _, s in listener.blocks]
+    assert starts == sorted(starts) and starts[1] - starts[0] == 0.02
+    assert listener.flushed and out.get_nowait() == "heard"
+    assert abs(thread.processed_s - 2.0) < 1e-9
+
+
+def test_overflow_is_counted_when_the_ring_is_too_small(tmp_path: Path) -> None:
+    write_wav(tmp_path / "mic.wav", 2.0)
+    listener = SlowListener(0.01)
+    thread = ListenerThread(WavSource(tmp_path / "mic.wav"), listener, queue.Queue(),
+                            capacity_s=0.2)
+    thread.start().join(timeout=30)
+    assert thread.overflows > 0
+    assert abs(thread.dropped_s + thread.processed_s - 2.0) < 1e-6
+    # What was kept still carries its own stream time, so the listener hears a gap.
+    starts = [s for _, s in listener.blocks]
+    assert max(b - a for a, b in zip(starts, starts[1:], strict=False)) > 0.02
