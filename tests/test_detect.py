@@ -43,8 +43,8 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, flo
     said_at = quiet_start(ref, rate, 8.0) + 0.1
     command = UserVoices(tmp_path_factory.getbasetemp() / "user-voices").say(
         "pause", "festival:kal")
-    params = RoomParams(delay_s=0.08, echo_gain_db=-6.0, reverb_rt60_s=0.25, noise_db=-60.0)
-    mic, truth = render_scene(ref, rate, [Utterance(said_at, command, user_to_echo_db=0.0)],
+    params = RoomParams(delay_s=0.08, echo_gain_db=-6.0, reverb_rt60_s=0.15, noise_db=-60.0)
+    mic, truth = render_scene(ref, rate, [Utterance(said_at, command, user_to_echo_db=6.0)],
                               params)
     mic_path = root / "mic.wav"
     write_wav(mic_path, mic, 16000)

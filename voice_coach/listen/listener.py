@@ -52,6 +52,9 @@ PocketSphinx gives correct commands posteriors well below the table's clean-spee
 (measured: 10/13 -> 11/13 and 12/13 -> 13/13 festival commands, no false ones added)."""
 VAD_SILENCE_S = 0.2
 """Non-speech after speech at which the VAD ends an utterance for engines that wait longer."""
+REFERENCE_QUALITY = "QQ"
+"""soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
+and the listener waits for the reference of every mic block (AEC3 cares little)."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
 
@@ -146,7 +149,7 @@ class Listener:
         """What the speaker played (the Player's tap), from any thread."""
         with self._lock:
             if self._ref is None or self._ref.source_rate != rate:
-                self._ref = ReferenceBuffer(rate)
+                self._ref = ReferenceBuffer(rate, quality=REFERENCE_QUALITY)
             ref = self._ref
         ref.tap(np.asarray(block, np.float32), start_time)
 
