@@ -104,16 +104,24 @@ class ReferenceDecoder:
         self.table = table
         self._rec: Recognizer | None = None
 
-    def decode(self, ref16: np.ndarray) -> str:
-        """Everything the recognizer makes of ``ref16`` (16 kHz float), joined."""
+    def decode(self, ref16: np.ndarray, keep: tuple[float, float] | None = None) -> str:
+        """What the recognizer makes of ``ref16`` (16 kHz float): the words overlapping
+        ``keep`` (seconds from the start of ``ref16``), or all of them."""
         if self._rec is None:
             self._rec = self._create(self.table)  # type: ignore[operator]
         rec = self._rec
         rec.reset()
-        pad = np.zeros(int(0.3 * 16000), np.int16)
+        pad = np.zeros(int(PAD_S * 16000), np.int16)
+        base = float(getattr(rec, "time", 0.0)) + PAD_S  # recognizer time of ref16[0]
         hyps = rec.accept(np.concatenate([pad, as_int16(ref16), pad, pad]))
         hyps += rec.flush()
-        return " ".join(h.text for h in hyps)
+        words = [w for h in hyps for w in h.words
+                 if keep is None or (w.end - base > keep[0] and w.start - base < keep[1])]
+        return " ".join(w.word for w in words)
+
+
+PAD_S = 0.3
+"""Silence around a decoded reference stretch, so the recognizer's VAD opens and closes."""
 
 
 def verdict(command: str, confidence: float, evidence: Evidence, table_phrases: Sequence[str],

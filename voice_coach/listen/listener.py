@@ -52,6 +52,9 @@ PocketSphinx gives correct commands posteriors well below the table's clean-spee
 (measured: 10/13 -> 11/13 and 12/13 -> 13/13 festival commands, no false ones added)."""
 VAD_SILENCE_S = 0.2
 """Non-speech after speech at which the VAD ends an utterance for engines that wait longer."""
+REFERENCE_SLACK_S = 0.25
+"""How far a word in the coach's playback may be from the command's words (after the
+estimated delay) and still count as the same words, s."""
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
@@ -285,7 +288,11 @@ class Listener:
         pcm = self._ref.read(start, max(0, round((end - start) * RATE)))
         if float(np.max(np.abs(pcm), initial=0.0)) < 1e-3:
             return ""
-        return self._active.reference.decode(pcm)
+        # Only the coach's words that were heard at the same time as the command count.
+        slack = spread + REFERENCE_SLACK_S
+        keep = (self._mic_time(hyp.words[0].start) - delay - start - slack,
+                self._mic_time(hyp.words[-1].end) - delay - start + REFERENCE_SLACK_S)
+        return self._active.reference.decode(pcm, keep)
 
     def _mic_time(self, recognizer_time: float) -> float:
         """Mic-stream seconds of a time on the active recognizer's clock."""
