@@ -146,7 +146,8 @@ def test_kill_and_restart_resumes_at_the_saved_step(tmp_path: Path,
     second = scene_for([
         UserLine("hey coach", delay=1.0),
         UserLine("resume", after="say:Which practice?", delay=1.5),
-        UserLine("stop", after="say:Continuing at", delay=6.0),
+        # In the silent part of a 4 s breath cue, so the coach's timing can't put it in speech.
+        UserLine("stop", after="say:Take a full breath in", delay=1.6),
     ], state, synthesizer)
     second.driver.run(150.0, until=second.finished)
     assert heard(second.log) == ["wake", "resume", "stop"]
