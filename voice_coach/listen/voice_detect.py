@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+NO_SIGNAL = 1e-12
+"""Mean-square energy at or below which a frame is digital silence (int16 LSB is ~1e-9)."""
+
 
 class VoiceOverEcho:
     """Streaming detector: ``update(mic_e, clean_e)`` -> True/False on a change, else None."""
@@ -28,12 +31,19 @@ class VoiceOverEcho:
         """True during a voice period."""
         self.noise = 1e-7
         """Tracked noise floor of the cleaned signal (mean-square energy)."""
+        self._settled = False  # the floor starts at the first real frame, not a guess
         self._recent: list[bool] = []
         self._quiet = 0
 
     def update(self, mic_e: np.ndarray, clean_e: np.ndarray) -> bool | None:
         change = None
         for m, c in zip(mic_e.tolist(), clean_e.tolist(), strict=True):
+            if c <= NO_SIGNAL:
+                # Exact digital silence (AEC3's start-up frames, a muted mic) says nothing
+                # about the noise floor; tracking it down to 0 would make every frame "voice".
+                continue
+            if not self._settled:
+                self.noise, self._settled = c, True
             # Minimum tracking: follow drops at once, rise ~1 dB/s, so speech never lifts it.
             self.noise = c if c < self.noise else self.noise * 1.0023
             removed = max(m - c, 0.0)
