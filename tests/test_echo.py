@@ -8,6 +8,7 @@ import pytest
 
 from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller, erle_db
 from voice_coach.listen.delay import DelayEstimator, estimate_delay
+from voice_coach.listen.linear_aec import LinearCanceller
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler, resample
 from voice_coach.listen.vad import Vad
@@ -198,3 +199,70 @@ def test_vad_finds_a_user_in_fan_noise_and_nothing_in_noise_alone(user_pause: np
     vad.reset()
     assert vad.process(fan) + vad.flush() == []
     assert max(vad.probabilities) < vad.threshold
+
+
+def _linear(mic: np.ndarray, ref: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    lc = LinearCanceller()
+    n = min(len(mic), len(ref))
+    mic, ref = mic[:n], ref[:n]
+    return np.concatenate([lc.process(mic[i : i + block], ref[i : i + block])
+                           for i in range(0, n, block)])
+
+
+def test_linear_canceller_passes_the_mic_until_it_has_heard_the_room(
+    coach16: np.ndarray, user_pause: np.ndarray
+) -> None:
+    lc = LinearCanceller()
+    mic = np.concatenate([user_pause, user_pause])[: 2 * 16000]
+    ref = coach16[: len(mic)]
+    out = [lc.process(mic[i : i + 333], ref[i : i + 333]) for i in range(0, len(mic), 333)]
+    assert [len(o) for o in out] == [len(mic[i : i + 333]) for i in range(0, len(mic), 333)]
+    assert lc.updates == 0
+    assert np.array_equal(np.concatenate(out), mic.astype(np.float32))
+    # a silent coach teaches nothing, however long
+    silent = LinearCanceller()
+    for i in range(0, 5 * 16000, BLOCK):
+        silent.process(np.full(BLOCK, 0.01, np.float32), np.zeros(BLOCK, np.float32))
+    assert silent.updates == 0
+
+
+def test_linear_canceller_removes_echo_and_leaves_the_user_whole(
+    coach: tuple[np.ndarray, int], coach16: np.ndarray, user_pause: np.ndarray
+) -> None:
+    # AEC3 takes up to 12 dB off a user talking over the coach (test above); the recognizer
+    # hears this canceller instead, which may only subtract the coach.
+    ref, rate = coach
+    params = RoomParams(delay_s=0.17, echo_gain_db=0.0, reverb_rt60_s=0.5, distortion=0.0,
+                        noise_db=None, seed=5)
+    utts = [Utterance(t, user_pause, -6.0) for t in (26.2, 30.3, 34.1, 37.9, 41.7)]
+    mic, truth = render_scene(ref, rate, utts, params)
+    users = [(u.time_s, u.pcm, t.gain_db) for u, t in zip(utts, truth, strict=True)]
+    user = render(np.zeros_like(ref), rate, params, users=users)
+    echo = render(ref, rate, params)
+    out = _linear(mic, coach16)
+    n = len(out)
+    late = slice(20 * 16000, n)
+    echo_left = out[late] - user[late]
+    assert erle_db(echo[late], echo_left) >= 20.0
+    for t in truth:
+        seg = slice(int(t.start_s * 16000), int(t.end_s * 16000))
+        assert t.during_echo
+        assert abs(_db(out[seg]) - _db(user[seg])) <= 1.0  # the user at full strength
+        assert _db(out[seg] - user[seg]) <= _db(user[seg]) - 12.0  # with little echo left
+
+
+def test_linear_canceller_is_limited_by_the_speakers_distortion(
+    coach: tuple[np.ndarray, int], coach16: np.ndarray
+) -> None:
+    ref, rate = coach
+    clean = RoomParams(delay_s=0.09, echo_gain_db=-3.0, reverb_rt60_s=0.4, distortion=0.0,
+                       noise_db=None, seed=11)
+    harsh = RoomParams(**{**clean.__dict__, "distortion": 0.3})
+    late = slice(25 * 16000, len(coach16))
+    erle = {}
+    for name, params in (("clean", clean), ("harsh", harsh)):
+        mic = render(ref, rate, params)
+        out = _linear(mic, coach16)
+        erle[name] = erle_db(mic[late], out[late])
+    assert erle["clean"] >= 25.0
+    assert 8.0 <= erle["harsh"] < erle["clean"] - 5.0

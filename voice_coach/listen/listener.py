@@ -31,6 +31,7 @@ from voice_coach.listen.echo_gate import (
 )
 from voice_coach.listen.engine import Engine
 from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
+from voice_coach.listen.linear_aec import LinearCanceller
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import PhraseTable
@@ -92,6 +93,7 @@ class Listener:
 
     def __init__(self, engine: Engine, table: PhraseTable, *, mic_rate: int = RATE,
                  aec: bool = True, echo_check: bool = True, vad: bool | None = None,
+                 linear: bool = True,
                  gate: GateParams | None = None, floor_scale: float = FLOOR_SCALE) -> None:
         self.engine = engine
         """Recognizer kind and model."""
@@ -113,10 +115,15 @@ class Listener:
         self._ref: ReferenceBuffer | None = None  # created at the first reference block
         self._aec = EchoCanceller(mode="auto") if aec else None
         self._latency = LATENCY_SAMPLES if aec else 0
+        # The recognizer hears the linear canceller's output: AEC3's suppressor, which only
+        # feeds the energies (voice detection, echo gate), would take the user's voice too.
+        self._linear = LinearCanceller() if linear and aec else None
+        self._hold_linear = np.zeros(self._latency, np.float32)  # onto the cleaned clock
         self._delay = DelayEstimator(RATE)
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = Vad(min_silence_s=VAD_SILENCE_S) if use_vad else None
-        self._energy = EnergyLog()
+        self._energy = EnergyLog()  # mic vs AEC3 output: voice over the echo
+        self._heard_energy = EnergyLog()  # mic vs what the recognizer hears: the echo gate
         self._voice = VoiceOverEcho()
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
@@ -233,7 +240,12 @@ class Listener:
         if change is not None and self.on_voice is not None:
             self.on_voice(change)
         self._cleaned += len(cleaned)
-        hyps = self._active.recognizer.accept(as_int16(cleaned))
+        heard = cleaned
+        if self._linear is not None:
+            line = np.concatenate([self._hold_linear, self._linear.process(mic, reference)])
+            heard, self._hold_linear = line[: len(cleaned)], line[len(cleaned):]
+        self._heard_energy.add(aligned, heard)
+        hyps = self._active.recognizer.accept(as_int16(heard), as_int16(cleaned))
         if self._vad is not None:
             ended = self._vad.process(cleaned)
             if ended and self.engine.flush_on_vad:
@@ -271,7 +283,7 @@ class Listener:
         offset = self._active.offset
         spans = [(round((offset + w.start * RATE) / FRAME), round((offset + w.end * RATE) / FRAME))
                  for w in hyp.words]
-        echo_dbfs, residual_db = self._energy.levels(spans)
+        echo_dbfs, residual_db = self._heard_energy.levels(spans)
         reference_text = ""
         if self._ref is not None and echo_dbfs > self.gate.coach_active_dbfs:
             reference_text = self._decode_reference(hyp)

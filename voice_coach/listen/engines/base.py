@@ -44,7 +44,8 @@ class Hypothesis:
 class Recognizer(Protocol):
     """A streaming recognizer restricted to a phrase table's phrases plus a garbage path."""
 
-    def accept(self, pcm16: np.ndarray) -> list[Hypothesis]:
+    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None
+               ) -> list[Hypothesis]:
         """Feed int16 16 kHz mono samples; return hypotheses finished at endpoints."""
         ...
 

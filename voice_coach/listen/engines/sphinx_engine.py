@@ -94,6 +94,7 @@ class SphinxRecognizer:
         self._silent = 0  # non-speech frames since the last speech frame
         self._dither = np.random.default_rng(0).integers(-4, 5, self._frame, dtype=np.int32)
         self._pending = np.zeros(0, dtype=np.int16)
+        self._pending_vad = np.zeros(0, dtype=np.int16)
         self._samples = 0  # samples handed to the endpointer so far
         self._in_utt = False
         self._utt_start = 0.0
@@ -104,19 +105,27 @@ class SphinxRecognizer:
         """Seconds of audio consumed since the stream began."""
         return self._samples / SAMPLE_RATE
 
-    def accept(self, pcm16: np.ndarray) -> list[Hypothesis]:
-        data = np.concatenate([self._pending, as_int16(pcm16)])
+    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None
+               ) -> list[Hypothesis]:
+        """Decode ``pcm16``; utterances open and close on ``vad16`` (the same stretch of a
+        signal where only the user's voice stands out) when given, else on ``pcm16``."""
+        pcm = as_int16(pcm16)
+        if vad16 is not None and len(vad16) != len(pcm):
+            raise ValueError("vad16 must be as long as pcm16")
+        data = np.concatenate([self._pending, pcm])
+        gate = np.concatenate([self._pending_vad, pcm if vad16 is None else as_int16(vad16)])
         out: list[Hypothesis] = []
         n = len(data) // self._frame * self._frame
         for i in range(0, n, self._frame):
-            hyp = self._frame_in(data[i:i + self._frame].tobytes())
+            s = slice(i, i + self._frame)
+            hyp = self._frame_in(data[s].tobytes(), gate[s])
             if hyp is not None:
                 out.append(hyp)
-        self._pending = data[n:]
+        self._pending, self._pending_vad = data[n:], gate[n:]
         return out
 
     def flush(self) -> list[Hypothesis]:
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._pending = self._pending_vad = np.zeros(0, dtype=np.int16)
         if not self._in_utt:
             return []
         self._in_utt = False
@@ -127,11 +136,11 @@ class SphinxRecognizer:
         if self._in_utt:
             self._decoder.end_utt()
             self._in_utt = False
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._pending = self._pending_vad = np.zeros(0, dtype=np.int16)
 
-    def _frame_in(self, frame: bytes) -> Hypothesis | None:
+    def _frame_in(self, frame: bytes, gate: np.ndarray) -> Hypothesis | None:
         self._samples += self._frame
-        self._recent.append((frame, self._is_speech(frame)))
+        self._recent.append((frame, self._is_speech(gate)))
         voiced = sum(flag for _, flag in self._recent)
         if not self._in_utt:
             if voiced < START_FRAMES:
@@ -153,10 +162,10 @@ class SphinxRecognizer:
             return self._finish(self.time)
         return None
 
-    def _is_speech(self, frame: bytes) -> bool:
+    def _is_speech(self, frame: np.ndarray) -> bool:
         # PocketSphinx's VAD can latch "speech" on digital silence (exact zeros, as from a
         # WAV file or a muted mic); a few LSB of fixed dither keep it honest.
-        samples = np.frombuffer(frame, dtype=np.int16).astype(np.int32) + self._dither
+        samples = frame.astype(np.int32) + self._dither
         return bool(self._vad.is_speech(np.clip(samples, -32768, 32767).astype(np.int16)
                                         .tobytes()))
 
