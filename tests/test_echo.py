@@ -221,7 +221,7 @@ def test_linear_canceller_passes_the_mic_until_it_has_heard_the_room(
     assert np.array_equal(np.concatenate(out), mic.astype(np.float32))
     # a silent coach teaches nothing, however long
     silent = LinearCanceller()
-    for i in range(0, 5 * 16000, BLOCK):
+    for _ in range(0, 5 * 16000, BLOCK):
         silent.process(np.full(BLOCK, 0.01, np.float32), np.zeros(BLOCK, np.float32))
     assert silent.updates == 0
 
