@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice_coach import replies
 from voice_coach.app.coach import LogEntry
 from voice_coach.app.virtual_room import UserLine
 from voice_coach.app.virtual_scene import Scene, build_scene
@@ -104,25 +105,30 @@ def test_wake_choose_pause_resume_next_stop(tmp_path: Path, synthesizer: Synthes
     scene.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the Listener does not yet hear a command said while "
-                   "the coach speaks (double talk) in this room; remove when it does")
 def test_pause_mid_sentence_silences_the_coach_and_resume_says_it_again(
         tmp_path: Path, synthesizer: Synthesizer) -> None:
-    interrupted = "Let your legs rest long and straight."
+    # Said over the coach's voice early in a long sentence; like a person who is not obeyed,
+    # the user says it again (the listener hears about 4 in 5 commands said over the coach;
+    # two misses in a row happen about one run in ten).
+    interrupted = "Let your shoulders slide toward your hips, so your neck grows long."
     scene = scene_for([
         UserLine("hey coach", delay=1.0),
         UserLine("lower back", after="say:Which practice?", delay=1.5),
-        UserLine("pause", after="say:" + interrupted[:-1], delay=0.6),
+        UserLine("pause", after="say:" + interrupted[:-1], delay=0.3, until="heard:pause",
+                 retry_s=0.8, tries=3),
         UserLine("resume", after="say:Paused.", delay=4.5),
     ], tmp_path / "state", synthesizer)
-    scene.driver.run(90.0, until=lambda: scene.user.done and scene.player.time > 45.0)
+    scene.driver.run(90.0, until=lambda: scene.user.done and scene.player.time > 50.0)
     log = scene.log
-    pause_line = next(s for s in scene.user.said if s[2] == "pause")
-    assert speaker_rms(scene, pause_line[0], pause_line[0] + 0.3) > 0.01  # coach was talking
     assert heard(log)[:4] == ["wake", ROUTINE, "pause", "resume"]
+    paused = first(log, "state", state="paused")
+    assert speaker_rms(scene, paused.time - 0.3, paused.time) > 0.01  # cut mid-sentence
     resumed = first(log, "state", state="playing", reason="resume")
+    said_while_paused = [e.detail["text"] for e in log if e.kind == "say"
+                         and paused.time <= e.time < resumed.time]
+    assert said_while_paused == [replies.PAUSED]
     again = [e for e in log if e.kind == "say" and e.detail["text"] == interrupted]
-    assert len(again) == 2 and again[1].time >= resumed.time
+    assert len(again) == 2 and again[0].time < paused.time < resumed.time <= again[1].time
     scene.close()
 
 

@@ -54,6 +54,13 @@ class UserLine:
     voice: str = "festival:kal"
     gain_db: float = 0.0
     """Level of the user's voice at the mic relative to the synthesized speech."""
+    until: str = ""
+    """Event key substring (as ``after``) the user waits for after saying the line; without
+    it within ``retry_s`` they say the line again, as a person does when not obeyed."""
+    retry_s: float = 2.0
+    """Seconds after the end of the line before saying it again (``until`` only)."""
+    tries: int = 3
+    """Most times the line is said (``until`` only)."""
 
 
 def event_key(entry: LogEntry) -> str:
@@ -77,6 +84,7 @@ class ScriptedUser:
         self._ready_at = 0.0
         """Stream time after which the next line's trigger may be seen."""
         self._triggered_at: float | None = None
+        self._tries = 0  # times the current line was said
         self.said: list[tuple[float, float, str]] = []
         """(start, end, text) of every line said, in mic stream seconds."""
         self.on_say: Callable[[float, str], None] | None = None
@@ -86,28 +94,51 @@ class ScriptedUser:
         return self._next >= len(self.lines)
 
     def observe(self, entry: LogEntry) -> None:
-        if self.done or self._triggered_at is not None or entry.time < self._ready_at:
+        if self.done:
             return
         line = self.lines[self._next]
+        if self._tries and line.until and line.until in event_key(entry):
+            self._advance()  # the next line may be waiting for an event of this same moment
+            self._ready_at = entry.time
+            return
+        if self._triggered_at is not None or entry.time < self._ready_at:
+            return
         if line.after and line.after in event_key(entry):
             self._triggered_at = entry.time
 
     def poll(self, now: float) -> None:
-        if self.done or now < self._ready_at:
+        if self.done:
             return
         line = self.lines[self._next]
+        if self._tries:  # said, waiting to be obeyed
+            if self._tries >= line.tries:
+                self._advance()
+            elif now >= self._ready_at + line.retry_s:
+                self._speak(now, line)
+            return
+        if now < self._ready_at:
+            return
         if not line.after and self._triggered_at is None:
             self._triggered_at = now
         if self._triggered_at is None or now < self._triggered_at + line.delay:
             return
+        self._speak(now, line)
+        if not line.until:
+            self._advance()
+
+    def _speak(self, now: float, line: UserLine) -> None:
         pcm = self._say(line.text, line.voice)
         self._schedule(now, pcm, line.gain_db)
         end = now + len(pcm) / self._rate
         self.said.append((now, end, line.text))
         if self.on_say is not None:
             self.on_say(now, line.text)
-        self._next += 1
+        self._tries += 1
         self._ready_at, self._triggered_at = end, None
+
+    def _advance(self) -> None:
+        self._next += 1
+        self._tries = 0
 
 
 class RoomLike(Protocol):

@@ -59,6 +59,9 @@ estimated delay) and still count as the same words, s."""
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
+LINEAR_READY_UPDATES = 3
+"""Room estimates (one per second of coach speech after the first 2 s) before the recognizer
+switches from AEC3's output to the linear canceller's."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
 
@@ -243,7 +246,11 @@ class Listener:
         heard = cleaned
         if self._linear is not None:
             line = np.concatenate([self._hold_linear, self._linear.process(mic, reference)])
-            heard, self._hold_linear = line[: len(cleaned)], line[len(cleaned):]
+            linear, self._hold_linear = line[: len(cleaned)], line[len(cleaned):]
+            # Until it has heard the room a few times (about 3 s of coach speech), the linear
+            # canceller removes little: AEC3's suppressed output is the safer thing to hear.
+            if self._linear.updates >= LINEAR_READY_UPDATES:
+                heard = linear
         self._heard_energy.add(aligned, heard)
         hyps = self._active.recognizer.accept(as_int16(heard), as_int16(cleaned))
         if self._vad is not None:
