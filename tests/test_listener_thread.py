@@ -68,3 +68,48 @@ def test_overflow_is_counted_when_the_ring_is_too_small(tmp_path: Path) -> None:
     # What was kept still carries its own stream time, so the listener hears a gap.
     starts = [s for _, s in listener.blocks]
     assert max(b - a for a, b in zip(starts, starts[1:], strict=False)) > 0.02
+
+
+class ModalListener(SlowListener):
+    """Records (mode, blocks seen so far) at every mode change; fails on a chosen block."""
+
+    def __init__(self, fail_on: int = -1) -> None:
+        super().__init__(0.0)
+        self.modes: list[tuple[str, int]] = []
+        self.fail_on = fail_on
+
+    def set_mode(self, mode: str, choices: object = None) -> None:
+        self.modes.append((mode, len(self.blocks)))
+
+    def process(self, block: np.ndarray, start: float) -> list[str]:
+        if len(self.blocks) == self.fail_on:
+            self.fail_on = -1
+            raise RuntimeError("recognizer hiccup")
+        return super().process(block, start)
+
+
+def test_a_replaced_source_is_read_and_modes_change_between_blocks(tmp_path: Path) -> None:
+    # As the daemon's microphone: no source at first, one opened later, modes switched from
+    # another thread while blocks flow, a block the listener fails on skipped, not fatal.
+    write_wav(tmp_path / "a.wav", 0.5)
+    write_wav(tmp_path / "b.wav", 0.3)
+    listener, out = ModalListener(fail_on=3), queue.Queue()
+    thread = ListenerThread(None, listener, out, rate=16000, keep_going=True).start()
+    thread.set_mode("wake")
+    deadline = time.monotonic() + 5
+    while not listener.modes and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert listener.modes == [("wake", 0)] and thread.alive  # applied with no audio at all
+    first = WavSource(tmp_path / "a.wav")
+    first.finite = False  # a microphone does not end; it is replaced
+    thread.replace_source(first)
+    while thread.processed_s < 0.5 - 0.02 - 1e-9 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    thread.set_mode("session")
+    thread.replace_source(WavSource(tmp_path / "b.wav"))  # finite: the thread ends with it
+    thread.join(timeout=10)
+    assert not thread.alive and thread.error is None
+    assert thread.listener_errors == 1
+    assert listener.modes == [("wake", 0), ("session", 24)]  # 25 blocks, one failed
+    assert len(listener.blocks) == 24 + 15 and listener.flushed
+    assert abs(thread.processed_s - 0.78) < 1e-9

@@ -131,6 +131,8 @@ def load_listener(config: Config, mic_rate: int = 16000) -> Any:
 def open_mic(mic: LiveMic, device: str | int | None) -> None:
     try:
         mic.open()
+    except UserError:
+        raise
     except Exception as error:  # noqa: BLE001 - PortAudioError/ValueError from the host API
         name = "default" if device is None else repr(device)
         raise UserError(f"microphone {name} cannot be opened ({error}); check "
@@ -158,7 +160,7 @@ def run_live(config: Config, state_dir: Path | None = None,
                              config.volume)
     heard: queue.Queue[Any] = queue.Queue()
     daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake_phrase)
-    mic = LiveMic(listener, mic_index, mic_rate, lambda: player.time, heard,
+    mic = LiveMic(listener, config.input_device, mic_rate, lambda: player.time, heard,
                   lambda lost, detail: daemon.post_device(DeviceEvent("microphone", lost, detail)))
     daemon.set_mode = mic.set_mode
     stop = stop or threading.Event()

@@ -5,9 +5,10 @@ hands in mic blocks with their stream time and the Player's blocks with theirs (
 clock; the unknown speaker-to-mic delay is estimated here), and gets back what was heard.
 
 Per block: resample to 16 kHz -> wait for the reference of the same stretch (the reference
-resampler holds back ~20 ms) -> WebRTC AEC3 with the reference -> recognizer restricted to the
-mode's phrases (plus a garbage path) -> strict parser -> echo gate (residual level, what the
-coach itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
+resampler holds back ~20 ms) -> echo front end (front_end.py: AEC3 for endpoints and voice
+detection, a linear canceller for the recognizer) -> recognizer restricted to the mode's
+phrases (plus a garbage path) -> strict parser -> echo gate (residual level, what the coach
+itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller
 from voice_coach.listen.delay import DelayEstimator
 from voice_coach.listen.echo_gate import (
     FRAME,
-    EnergyLog,
     Evidence,
     GateParams,
     ReferenceDecoder,
@@ -31,14 +30,13 @@ from voice_coach.listen.echo_gate import (
 )
 from voice_coach.listen.engine import Engine
 from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
-from voice_coach.listen.linear_aec import LinearCanceller
+from voice_coach.listen.front_end import EchoFrontEnd
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
 from voice_coach.listen.vad import Vad
-from voice_coach.listen.voice_detect import VoiceOverEcho
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +57,6 @@ estimated delay) and still count as the same words, s."""
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
-LINEAR_READY_UPDATES = 3
-"""Room estimates (one per second of coach speech after the first 2 s) before the recognizer
-switches from AEC3's output to the linear canceller's."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
 
@@ -116,24 +111,16 @@ class Listener:
         self._resampler = Resampler(mic_rate, RATE)
         self._lock = threading.Lock()
         self._ref: ReferenceBuffer | None = None  # created at the first reference block
-        self._aec = EchoCanceller(mode="auto") if aec else None
-        self._latency = LATENCY_SAMPLES if aec else 0
-        # The recognizer hears the linear canceller's output: AEC3's suppressor, which only
-        # feeds the energies (voice detection, echo gate), would take the user's voice too.
-        self._linear = LinearCanceller() if linear and aec else None
-        self._hold_linear = np.zeros(self._latency, np.float32)  # onto the cleaned clock
+        self._front = EchoFrontEnd(aec, linear)
+        self._latency = self._front.latency
         self._delay = DelayEstimator(RATE)
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = Vad(min_silence_s=VAD_SILENCE_S) if use_vad else None
-        self._energy = EnergyLog()  # mic vs AEC3 output: voice over the echo
-        self._heard_energy = EnergyLog()  # mic vs what the recognizer hears: the echo gate
-        self._voice = VoiceOverEcho()
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
-        self._hold_mic = np.zeros(self._latency, np.float32)  # mic delayed onto cleaned clock
         self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
         self._mode = "session"
         self._active = self._decoder("session", ())
@@ -232,29 +219,13 @@ class Listener:
     def _step(self, mic: np.ndarray, reference: np.ndarray, now: float) -> list[Heard]:
         if self._ref is not None:
             self._delay.update(mic, reference)
-        cleaned = self._aec.process(mic, reference) if self._aec is not None else mic
-        if self._latency:
-            line = np.concatenate([self._hold_mic, mic])
-            aligned, self._hold_mic = line[: len(cleaned)], line[len(cleaned):]
-        else:
-            aligned = mic
-        mic_e, clean_e = self._energy.add(aligned, cleaned)
-        change = self._voice.update(mic_e, clean_e)
-        if change is not None and self.on_voice is not None:
-            self.on_voice(change)
-        self._cleaned += len(cleaned)
-        heard = cleaned
-        if self._linear is not None:
-            line = np.concatenate([self._hold_linear, self._linear.process(mic, reference)])
-            linear, self._hold_linear = line[: len(cleaned)], line[len(cleaned):]
-            # Until it has heard the room a few times (about 3 s of coach speech), the linear
-            # canceller removes little: AEC3's suppressed output is the safer thing to hear.
-            if self._linear.updates >= LINEAR_READY_UPDATES:
-                heard = linear
-        self._heard_energy.add(aligned, heard)
-        hyps = self._active.recognizer.accept(as_int16(heard), as_int16(cleaned))
+        out = self._front.process(mic, reference)
+        if out.voice is not None and self.on_voice is not None:
+            self.on_voice(out.voice)
+        self._cleaned += len(out.heard)
+        hyps = self._active.recognizer.accept(as_int16(out.heard), as_int16(out.gate))
         if self._vad is not None:
-            ended = self._vad.process(cleaned)
+            ended = self._vad.process(out.gate)
             if ended and self.engine.flush_on_vad:
                 hyps += self._active.recognizer.flush()
         return self._decide(hyps, now)
@@ -290,7 +261,7 @@ class Listener:
         offset = self._active.offset
         spans = [(round((offset + w.start * RATE) / FRAME), round((offset + w.end * RATE) / FRAME))
                  for w in hyp.words]
-        echo_dbfs, residual_db = self._heard_energy.levels(spans)
+        echo_dbfs, residual_db = self._front.heard_energy.levels(spans)
         reference_text = ""
         if self._ref is not None and echo_dbfs > self.gate.coach_active_dbfs:
             reference_text = self._decode_reference(hyp)

@@ -98,7 +98,7 @@ class DeviceSource:
     """``read`` returning None means a timeout, not the end."""
 
     def __init__(self, device: str | int | None = None, rate: int = 16000,
-                 block_s: float = 0.02) -> None:
+                 block_s: float = 0.02, start_time: float = 0.0) -> None:
         from voice_coach.audio_devices import resolve_device
         from voice_coach.speech.device import import_sounddevice
 
@@ -106,6 +106,8 @@ class DeviceSource:
         index = resolve_device(device, "input")
         self.rate = rate
         self.block = round(block_s * rate)
+        self.start_time = start_time
+        """Caller's clock at the first sample (e.g. the Player's stream time at opening)."""
         self._queue: queue.SimpleQueue[tuple[np.ndarray, float]] = queue.SimpleQueue()
         self._samples = 0
         self.status_errors = 0
@@ -120,10 +122,20 @@ class DeviceSource:
             raise UserError(f"cannot open {name} at {rate} Hz: {exc} (see `voice-coach "
                             f"devices`)") from None
 
+    @property
+    def samples(self) -> int:
+        """Samples delivered so far (a stream that stops advancing has stalled)."""
+        return self._samples
+
+    @property
+    def active(self) -> bool:
+        """False once PortAudio has stopped the stream (device gone)."""
+        return bool(getattr(self._stream, "active", True))
+
     def _callback(self, indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         if status:
             self.status_errors += 1
-        self._queue.put((indata[:, 0].copy(), self._samples / self.rate))
+        self._queue.put((indata[:, 0].copy(), self.start_time + self._samples / self.rate))
         self._samples += frames
 
     def read(self, timeout: float | None = None) -> tuple[np.ndarray, float] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import deque
@@ -198,15 +199,27 @@ class Synthesizer:
     def _voice_model(self) -> Any:
         with self._load_lock:
             if self._piper is None:
-                from piper import PiperVoice
-
                 try:
-                    self._piper = PiperVoice.load(
-                        self.voice.model_path, config_path=self.voice.config_path
-                    )
+                    self._piper = _load_piper(self.voice.model_path, self.voice.config_path)
                 except Exception as error:  # noqa: BLE001 - onnxruntime raises many types
                     first_line = str(error).strip().splitlines()[0] if str(error) else ""
                     raise UserError(
                         f"{self.voice.model_path}: cannot load Piper voice ({first_line})"
                     ) from None
             return self._piper
+
+
+def _load_piper(model_path: Path, config_path: Path) -> Any:
+    """PiperVoice.load, with an onnxruntime session that does not keep memory per sentence
+    length: its arena and memory patterns grow in steps as new lengths come up, which over a
+    night of sentences reads as a leak (bench/bench_soak.py)."""
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice
+
+    options = onnxruntime.SessionOptions()
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
+    config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+    session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+    return PiperVoice(config=PiperConfig.from_dict(config), session=session)

@@ -1,0 +1,75 @@
+"""The echo front end: a mic block and the reference of the same stretch in, the signals the
+rest of the listener needs out, all on the "cleaned" clock (the mic delayed by AEC3's latency).
+
+Two cancellers run side by side:
+- WebRTC AEC3 (linear filter + residual suppressor) leaves almost no echo: utterances open
+  and close on its output, and the voice-over-echo detector reads its energies;
+- the linear canceller (linear_aec.py) only subtracts the coach: the recognizer decodes its
+  output, because AEC3's suppressor also takes 3-27 dB off a user talking over the coach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller
+from voice_coach.listen.echo_gate import EnergyLog
+from voice_coach.listen.linear_aec import LinearCanceller
+from voice_coach.listen.voice_detect import VoiceOverEcho
+
+LINEAR_READY_UPDATES = 3
+"""Room estimates (one per second of coach speech after the first 2 s) before the recognizer
+switches from AEC3's output to the linear canceller's: until then it removes little."""
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """One processed stretch, on the cleaned clock."""
+
+    heard: np.ndarray
+    """What the recognizer decodes (16 kHz float32)."""
+    gate: np.ndarray
+    """Where utterances open and close (AEC3's output), as long as ``heard``."""
+    voice: bool | None
+    """True / False when a voice over the echo started / ended in this stretch, else None."""
+
+
+class EchoFrontEnd:
+    """``process(mic, reference) -> Cleaned``; blocks must be whole 10 ms frames."""
+
+    def __init__(self, aec: bool = True, linear: bool = True) -> None:
+        self._aec = EchoCanceller(mode="auto") if aec else None
+        self.latency = LATENCY_SAMPLES if aec else 0
+        """Samples the cleaned clock lags the mic clock."""
+        self._linear = LinearCanceller() if linear and aec else None
+        self._hold_mic = np.zeros(self.latency, np.float32)
+        self._hold_linear = np.zeros(self.latency, np.float32)
+        self.energy = EnergyLog()
+        """Mic vs AEC3 output: voice over the echo."""
+        self.heard_energy = EnergyLog()
+        """Mic vs what the recognizer hears: the echo gate's evidence."""
+        self.voice = VoiceOverEcho()
+        """Near-end voice over the echo (the ducking trigger)."""
+
+    def process(self, mic: np.ndarray, reference: np.ndarray) -> Cleaned:
+        cleaned = self._aec.process(mic, reference) if self._aec is not None else mic
+        aligned = self._delayed("_hold_mic", mic, len(cleaned))
+        change = self.voice.update(*self.energy.add(aligned, cleaned))
+        heard = cleaned
+        if self._linear is not None:
+            linear = self._delayed("_hold_linear", self._linear.process(mic, reference),
+                                   len(cleaned))
+            if self._linear.updates >= LINEAR_READY_UPDATES:
+                heard = linear
+        self.heard_energy.add(aligned, heard)
+        return Cleaned(heard, cleaned, change)
+
+    def _delayed(self, line_name: str, x: np.ndarray, n: int) -> np.ndarray:
+        """``x`` moved onto the cleaned clock through the named delay line."""
+        if not self.latency:
+            return x
+        line = np.concatenate([getattr(self, line_name), x])
+        setattr(self, line_name, line[n:])
+        return line[:n]
