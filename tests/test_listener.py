@@ -1,7 +1,8 @@
 """Closed loop: Piper coach speech through a simulated room (delay, reverb, distortion, fan),
-user commands in festival voices mixed in, the real Listener (AEC3 + PocketSphinx + echo gate)
-with the app's ducking. Floors here are regression floors (today about 4-8 of 13 commands are heard
-over the coach's voice); rates per condition live in bench/bench_listen.py."""
+user commands in festival voices mixed in, the real Listener (AEC3 and a linear canceller,
+PocketSphinx, echo gate), fed like the app feeds it. Floors here are regression floors (today 12-13 of 13 commands in the kal
+voice and 9-10 in ked are heard over the coach's voice at equal loudness; Piper's audio varies
+from run to run); rates per condition live in bench/bench_listen.py."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def english() -> Listener:
     return Listener(Engine("pocketsphinx"), load_language("en"))
 
 
-@pytest.mark.parametrize(("voice", "minimum"), [("festival:kal", 3), ("festival:ked", 3)])
+@pytest.mark.parametrize(("voice", "minimum"), [("festival:kal", 10), ("festival:ked", 7)])
 def test_every_command_during_coach_speech(coach: Coach, voices: UserVoices, voice: str,
                                            minimum: int) -> None:
     commands = list(KNOWN_COMMANDS)
@@ -154,10 +155,11 @@ class DuckCounting(Listener):
 
 def test_coach_speech_alone_rarely_ducks(coach: Coach) -> None:
     # Regression: exact-zero frames from AEC3 once drove the noise floor to 0, and the coach
-    # then stayed ducked ~96 % of the time with nobody talking. Ducking stays off in the
-    # daemon until this is near 0 %; today it is about 15 %.
+    # then stayed ducked ~96 % of the time with nobody talking; before the detector learned
+    # each room's residual, ~15 %. Today ~3 %, mostly while AEC3 converges. (The daemon does
+    # not duck: with the linear canceller it no longer helps, see bench/bench_listen.py.)
     listener = DuckCounting(Engine("pocketsphinx"), load_language("en"))
     heard, _ = listen_live(listener, coach, [], duck=True)
     assert heard == []
     ducked_s = listener.ducked_blocks * 0.02
-    assert ducked_s < 0.3 * len(coach.pcm) / coach.rate
+    assert ducked_s < 0.08 * len(coach.pcm) / coach.rate
