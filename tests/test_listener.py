@@ -1,8 +1,8 @@
 """Closed loop: Piper coach speech through a simulated room (delay, reverb, distortion, fan),
 user commands in festival voices mixed in, the real Listener (AEC3 and a linear canceller,
-PocketSphinx, echo gate), fed like the app feeds it. Floors here are regression floors (today 12-13 of 13 commands in the kal
-voice and 9-10 in ked are heard over the coach's voice at equal loudness; Piper's audio varies
-from run to run); rates per condition live in bench/bench_listen.py."""
+PocketSphinx, echo gate), fed like the app feeds it. Floors here are regression floors (today
+12-13 of 13 commands in the kal voice and 9-10 in ked are heard over the coach's voice at equal
+loudness; Piper's audio varies from run to run); rates per condition: bench/bench_listen.py."""
 
 from __future__ import annotations
 
