@@ -29,10 +29,10 @@ from voice_coach.listen.echo_gate import (
     verdict,
 )
 from voice_coach.listen.engine import Engine
-from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
+from voice_coach.listen.engines.base import Hypothesis, Recognizer, Word, as_int16
 from voice_coach.listen.front_end import EchoFrontEnd
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
-from voice_coach.listen.parser import CommandParser
+from voice_coach.listen.parser import CommandParser, ParsedCommand
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
@@ -57,6 +57,16 @@ estimated delay) and still count as the same words, s."""
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
+PLAYBACK_AUDIBLE_RMS = 10 ** (-45 / 20)
+"""Playback RMS above which the coach counts as audible during a word (-45 dBFS)."""
+COMMAND_ONSET_S = 0.25
+"""Start of a command during which the coach must have been silent for its run-in words to be
+put down to the coach, s."""
+RUN_IN_MAX_RESIDUAL_DB = -15.0
+"""AEC3's output over the echo it removed during run-in words, at most (dB): the coach's
+own words leave -25 dB or less, a person who talks on leaves their voice."""
+PREROLL_S = 0.3
+"""Audio before a VAD speech start handed again to engines that rely on the VAD, s."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
 
@@ -116,6 +126,8 @@ class Listener:
         self._delay = DelayEstimator(RATE)
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = Vad(min_silence_s=VAD_SILENCE_S) if use_vad else None
+        self._preroll_n = round(PREROLL_S * RATE)
+        self._preroll = np.zeros(self._preroll_n, np.float32)  # the last of out.heard
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
@@ -223,21 +235,40 @@ class Listener:
         if out.voice is not None and self.on_voice is not None:
             self.on_voice(out.voice)
         self._cleaned += len(out.heard)
-        hyps = self._active.recognizer.accept(as_int16(out.heard), as_int16(out.gate))
+        ended: list[tuple[float, float]] = []
+        heard = out.heard
         if self._vad is not None:
+            was_speech = self._vad.in_speech
             ended = self._vad.process(out.gate)
-            if ended and self.engine.flush_on_vad:
-                hyps += self._active.recognizer.flush()
+            # An engine that finds its own utterance starts (Vosk) would run the coach's
+            # residual into the command: outside speech it hears the near-silent AEC3 output,
+            # and when speech starts, the last PREROLL_S again as the linear canceller left
+            # it (the VAD notices speech ~0.13 s late); its clock is moved back to match.
+            if not self._vad.in_speech and not ended:
+                heard = out.gate
+            elif not was_speech:
+                heard = np.concatenate([self._preroll, out.heard])
+                self._active.offset -= len(self._preroll)
+            self._preroll = np.concatenate([self._preroll, out.heard])[-self._preroll_n:]
+        gate = out.gate if len(heard) == len(out.gate) else None
+        hyps = self._active.recognizer.accept(as_int16(heard), None if gate is None else
+                                              as_int16(gate))
+        if ended and self.engine.flush_on_vad:
+            hyps += self._active.recognizer.flush()
         return self._decide(hyps, now)
 
     def _decide(self, hyps: list[Hypothesis], now: float) -> list[Heard]:
         out = []
         for hyp in hyps:
-            parsed = self._active.parser.parse(hyp)
+            parser = self._active.parser
+            parsed = parser.parse(hyp)
             if parsed is None:
-                log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end), hyp.text,
-                          self._active.parser.last_rejection)
-                continue
+                why = parser.last_rejection
+                parsed, hyp = self._embedded(hyp) or (None, hyp)
+                if parsed is None:
+                    log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end),
+                              hyp.text, why)
+                    continue
             why = self._echo_verdict(hyp, parsed.command, parsed.confidence)
             if why:
                 log.info("rejected %r as echo: %s", parsed.command, why)
@@ -245,6 +276,51 @@ class Listener:
                 continue
             out.append(Heard(parsed.command, now, parsed.text, parsed.confidence))
         return out
+
+    def _embedded(self, hyp: Hypothesis) -> tuple[ParsedCommand, Hypothesis] | None:
+        """A command said in a pause of the coach, with the coach's next words run into the
+        same utterance ("stop" + "the..."): the extra words must all fall where the coach
+        was audible, and the command must have begun where it was not."""
+        if len(hyp.words) < 2:
+            return None
+        found = self._active.parser.embedded(hyp)
+        if found is None:
+            return None
+        parsed, sub = found
+        own = {id(w) for w in sub.words}
+        extra = [w for w in hyp.words if id(w) not in own]
+        first = sub.words[0]
+        onset = Word(first.word, first.confidence, first.start,
+                     min(first.end, first.start + COMMAND_ONSET_S))
+        if self._coach_audible([onset]) or not all(self._coach_audible([w]) for w in extra):
+            return None
+        # ...and be the coach's voice: AEC3 leaves little of them, unlike someone talking on.
+        _, residual_db = self._front.energy.levels(self._spans(extra))
+        if residual_db > RUN_IN_MAX_RESIDUAL_DB:
+            return None
+        log.debug("heard %r with the coach's %r around it", sub.text,
+                  " ".join(w.word for w in extra))
+        return parsed, sub
+
+    def _coach_audible(self, words: Sequence[Word]) -> bool:
+        """Whether the coach's playback (moved by the estimated delay) had sound during
+        ``words``: the playback, not the mic, since a user's own voice is partly "removed" by
+        AEC3 too."""
+        if self._ref is None:
+            return False
+        estimate = self._delay.estimate()
+        delay = estimate.delay_s if estimate is not None else 0.0
+        start = self._mic_time(words[0].start) - delay
+        pcm = self._ref.read(start, max(1, round((self._mic_time(words[-1].end) - delay
+                                                  - start) * RATE)))
+        rms = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64))))
+        return rms > PLAYBACK_AUDIBLE_RMS
+
+    def _spans(self, words: Sequence[Word]) -> list[tuple[int, int]]:
+        """Energy-log frame spans of recognizer words."""
+        offset = self._active.offset
+        return [(round((offset + w.start * RATE) / FRAME), round((offset + w.end * RATE) / FRAME))
+                for w in words]
 
     def _echo_verdict(self, hyp: Hypothesis, command: str, confidence: float) -> str:
         if not self.echo_check or self._ref is None:
@@ -258,10 +334,7 @@ class Listener:
         return verdict(command, confidence, evidence, phrases, self.gate, minimum)
 
     def _evidence(self, hyp: Hypothesis) -> Evidence:
-        offset = self._active.offset
-        spans = [(round((offset + w.start * RATE) / FRAME), round((offset + w.end * RATE) / FRAME))
-                 for w in hyp.words]
-        echo_dbfs, residual_db = self._front.heard_energy.levels(spans)
+        echo_dbfs, residual_db = self._front.heard_energy.levels(self._spans(hyp.words))
         reference_text = ""
         if self._ref is not None and echo_dbfs > self.gate.coach_active_dbfs:
             reference_text = self._decode_reference(hyp)
