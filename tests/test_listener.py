@@ -83,7 +83,8 @@ def test_commands_in_the_gaps_of_coach_speech(coach: Coach, voices: UserVoices) 
     found = match(heard, truth, commands)
     # Said right before the coach's next line, whose first words run into the utterance
     # (the listener puts them down to the coach). About 9 in 10 are heard; Piper's audio
-    # differs from run to run, so 4 of 6 keeps this from failing by chance (~2 % at 5).
+    # differs from run to run: at 4 of 6 this fails by chance about 1 run in 60 (at 5 of 6
+    # it did 1 in 9).
     assert sum(h is not None for h in found) >= 4, heard
 
 
