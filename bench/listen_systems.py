@@ -4,7 +4,8 @@ Per 20 ms: the Player's block goes to ``add_reference`` (the tap, with the block
 and the player rate), then the microphone block covering the same stream time goes to
 ``process``. Only the CPU time inside these calls is counted (time.process_time, one thread).
 
-- "listener": voice_coach.listen.listener.Listener with PocketSphinx and the English table.
+- "listener": voice_coach.listen.listener.Listener with PocketSphinx and the English table
+  (AEC3 for endpoints, the linear canceller for the recognizer).
 - "raw-kws": the baseline, D's engine and parser straight on the room mic (no echo
   cancellation, no echo rejection, reference ignored).
 """
@@ -26,10 +27,10 @@ TAIL_S = 2.0
 
 SYSTEMS = ("listener+duck", "listener", "listener-noaec", "listener-nogate", "raw-kws",
            "oracle-kws")
-"""The listener with the app's ducking (closed loop), the listener alone, two ablations (no
-echo canceller; no echo gate), the baseline, and the baseline on mic minus the true echo (a
-perfect canceller: what the recognizer alone can do with the user's voice in this room's
-reverb and fan noise)."""
+"""The listener with ducking (closed loop; ``run`` does not duck), the listener alone, two
+ablations (no echo canceller; no echo gate), the baseline, and the baseline on mic minus the
+true echo (a perfect canceller: what the recognizer alone can do with the user's voice in
+this room's reverb and fan noise)."""
 
 
 @dataclass(frozen=True)
