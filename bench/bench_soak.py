@@ -180,6 +180,7 @@ def main() -> int:
         routines = list(scene.daemon.dialogue.routines)
         block_s = scene.player.block_size / scene.player.sample_rate
         injected, counts, rss = 0, {}, []
+        own: list[tuple[object, ...]] = []  # what the listener itself heard (the coach?)
         next_cmd = rng.expovariate(1 / args.mean_gap)
         backlog = worst_backlog = 0.0
         overruns = 0
@@ -196,6 +197,9 @@ def main() -> int:
                 next_cmd = now + rng.expovariate(1 / args.mean_gap)
             scene.driver.step()
             check(scene, listener)
+            own += [(round(e.time, 2), e.detail["command"], e.detail.get("text"),
+                     e.detail.get("confidence"), e.detail.get("outcome")) for e in scene.log
+                    if e.kind == "heard" and e.detail.get("text") != Injected.text]
             scene.log.clear()  # the soak keeps no event log: it would grow by itself
             if listener.calls:
                 backlog = max(0.0, backlog + listener.last - block_s)
@@ -222,6 +226,7 @@ def main() -> int:
         "commands_injected_at_heard_level": injected,
         "commands_heard_total": scene.daemon.commands_heard,
         "listener_own_detections": scene.daemon.commands_heard - injected,
+        "listener_own": own,
         "command_counts": dict(sorted(counts.items())),
         "sessions_recorded": len(history),
         "sessions_by_outcome": {h: sum(e.how == h for e in history)
