@@ -128,6 +128,7 @@ class Listener:
         self._vad = Vad(min_silence_s=VAD_SILENCE_S) if use_vad else None
         self._preroll_n = round(PREROLL_S * RATE)
         self._preroll = np.zeros(self._preroll_n, np.float32)  # the last of out.heard
+        self._since_end = self._preroll_n  # samples since the VAD last ended an utterance
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
@@ -247,9 +248,13 @@ class Listener:
             if not self._vad.in_speech and not ended:
                 heard = out.gate
             elif not was_speech:
-                heard = np.concatenate([self._preroll, out.heard])
-                self._active.offset -= len(self._preroll)
+                # never audio from before the last utterance's end: it was decoded already
+                preroll = self._preroll[len(self._preroll) - min(self._since_end,
+                                                                 len(self._preroll)):]
+                heard = np.concatenate([preroll, out.heard])
+                self._active.offset -= len(preroll)
             self._preroll = np.concatenate([self._preroll, out.heard])[-self._preroll_n:]
+            self._since_end = 0 if ended else self._since_end + len(out.heard)
         gate = out.gate if len(heard) == len(out.gate) else None
         hyps = self._active.recognizer.accept(as_int16(heard), None if gate is None else
                                               as_int16(gate))
