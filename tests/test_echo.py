@@ -12,6 +12,7 @@ from voice_coach.listen.linear_aec import LinearCanceller
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler, resample
 from voice_coach.listen.vad import Vad
+from voice_coach.listen.vad_feed import VadFeed
 from voice_coach.sim.room import RoomParams, Utterance, render, render_scene
 from voice_coach.sim.speakers import UserVoices
 
@@ -267,3 +268,25 @@ def test_linear_canceller_is_limited_by_the_speakers_distortion(
     assert erle["clean"] >= 25.0
     # 5-10 dB less with the distortion, depending on Piper's rendition of the lines
     assert 8.0 <= erle["harsh"] < erle["clean"] - 3.0
+
+
+def test_vad_feed_gives_vosk_the_linear_output_only_in_speech(user_pause: np.ndarray) -> None:
+    # heard (the linear canceller's output) and gate (AEC3's) told apart by their level
+    silence = np.zeros(16000, np.float32)
+    heard = np.concatenate([silence, user_pause, silence, user_pause, silence])
+    gate = heard * np.float32(0.5)
+    feed = VadFeed(min_silence_s=0.2)
+    fed = [feed.feed(heard[i : i + BLOCK], gate[i : i + BLOCK])
+           for i in range(0, len(heard) // BLOCK * BLOCK, BLOCK)]
+    assert sum(f.ended for f in fed) == 2
+    starts = [k for k, f in enumerate(fed) if f.preroll]
+    assert len(starts) == 2 and all(fed[k].preroll == 4800 for k in starts)  # 0.3 s
+    ends = [k for k, f in enumerate(fed) if f.ended]
+    for k, f in enumerate(fed):
+        block = slice(k * BLOCK, (k + 1) * BLOCK)
+        assert len(f.audio) == BLOCK + f.preroll
+        if f.preroll:  # the pre-roll is the linear output that came before
+            before = heard[block.start - f.preroll : block.start]
+            assert np.array_equal(f.audio[: f.preroll], before)
+        inside = any(a <= k <= b for a, b in zip(starts, ends, strict=True))
+        assert np.array_equal(f.audio[f.preroll :], heard[block] if inside else gate[block])

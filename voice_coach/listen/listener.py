@@ -36,7 +36,7 @@ from voice_coach.listen.parser import CommandParser, ParsedCommand
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
-from voice_coach.listen.vad import Vad
+from voice_coach.listen.vad_feed import VadFeed
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,6 @@ put down to the coach, s."""
 RUN_IN_MAX_RESIDUAL_DB = -15.0
 """AEC3's output over the echo it removed during run-in words, at most (dB): the coach's
 own words leave -25 dB or less, a person who talks on leaves their voice."""
-PREROLL_S = 0.3
-"""Audio before a VAD speech start handed again to engines that rely on the VAD, s."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
 
@@ -125,10 +123,7 @@ class Listener:
         self._latency = self._front.latency
         self._delay = DelayEstimator(RATE)
         use_vad = engine.flush_on_vad if vad is None else vad
-        self._vad = Vad(min_silence_s=VAD_SILENCE_S) if use_vad else None
-        self._preroll_n = round(PREROLL_S * RATE)
-        self._preroll = np.zeros(self._preroll_n, np.float32)  # the last of out.heard
-        self._since_end = self._preroll_n  # samples since the VAD last ended an utterance
+        self._vad = VadFeed(VAD_SILENCE_S) if use_vad else None
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
@@ -236,30 +231,14 @@ class Listener:
         if out.voice is not None and self.on_voice is not None:
             self.on_voice(out.voice)
         self._cleaned += len(out.heard)
-        ended: list[tuple[float, float]] = []
-        heard = out.heard
-        if self._vad is not None:
-            was_speech = self._vad.in_speech
-            ended = self._vad.process(out.gate)
-            # An engine that finds its own utterance starts (Vosk) would run the coach's
-            # residual into the command: outside speech it hears the near-silent AEC3 output,
-            # and when speech starts, the last PREROLL_S again as the linear canceller left
-            # it (the VAD notices speech ~0.13 s late); its clock is moved back to match.
-            if not self._vad.in_speech and not ended:
-                heard = out.gate
-            elif not was_speech:
-                # never audio from before the last utterance's end: it was decoded already
-                preroll = self._preroll[len(self._preroll) - min(self._since_end,
-                                                                 len(self._preroll)):]
-                heard = np.concatenate([preroll, out.heard])
-                self._active.offset -= len(preroll)
-            self._preroll = np.concatenate([self._preroll, out.heard])[-self._preroll_n:]
-            self._since_end = 0 if ended else self._since_end + len(out.heard)
-        gate = out.gate if len(heard) == len(out.gate) else None
-        hyps = self._active.recognizer.accept(as_int16(heard), None if gate is None else
-                                              as_int16(gate))
-        if ended and self.engine.flush_on_vad:
-            hyps += self._active.recognizer.flush()
+        if self._vad is None:
+            hyps = self._active.recognizer.accept(as_int16(out.heard), as_int16(out.gate))
+        else:
+            fed = self._vad.feed(out.heard, out.gate)
+            self._active.offset -= fed.preroll
+            hyps = self._active.recognizer.accept(as_int16(fed.audio))
+            if fed.ended and self.engine.flush_on_vad:
+                hyps += self._active.recognizer.flush()
         return self._decide(hyps, now)
 
     def _decide(self, hyps: list[Hypothesis], now: float) -> list[Heard]:
