@@ -115,6 +115,20 @@ def test_confidence_minimum_is_per_command() -> None:
     assert heard.event().command == "stop"
 
 
+def test_three_word_phrases_need_less_confidence() -> None:
+    parser = CommandParser(load_language("en"), "session")  # stop's floor: 0.7
+    weak_word = hyp("end the session", conf=0.9)
+    weak_word = Hypothesis(weak_word.text, (weak_word.words[0], Word("the", 0.25, 1.4, 1.5),
+                                            weak_word.words[2]),
+                           weak_word.start, weak_word.end, weak_word.decided)
+    heard = parser.parse(weak_word)
+    assert heard is not None and heard.command == "stop"
+    assert heard.confidence == pytest.approx(0.25)
+    assert parser.parse(hyp("end the session", conf=0.2)) is None  # under 0.3 x 0.7
+    assert parser.parse(hyp("stop", conf=0.25)) is None
+    assert parser.parse(hyp("go back", conf=0.25)) is None  # two words: the full floor
+
+
 def test_long_drawn_out_utterance_is_rejected() -> None:
     parser = CommandParser(load_language("en"), "session")
     assert parser.parse(hyp("stop", seconds_per_word=3.0)) is None

@@ -4,7 +4,8 @@ A command is accepted only when the whole utterance is exactly one phrase of the
 (after normalization). Anything else — garbage words, a command word inside a sentence,
 two commands run together — is rejected, because the coach's own lines are full of command
 words. The combined confidence is the lowest word confidence, and each command has its own
-minimum (a false "stop" costs a session, a false "pause" a second).
+minimum (a false "stop" costs a session, a false "pause" a second), lowered for phrases of
+three words or more.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from voice_coach.listen.phrases import WAKE, PhraseTable, normalize
 MODES = ("wake", "session", "answer")
 """wake: only the wake phrase (optionally followed by a command); session: bare commands;
 answer: yes/no plus bare commands."""
+
+LONG_PHRASE_WORDS = 3
+"""Phrases of this many words or more need only LONG_PHRASE_FLOOR of their command's floor."""
+LONG_PHRASE_FLOOR = 0.3
+"""Fraction of the confidence floor a long phrase must reach. Its lowest word confidence is
+that of a short word ("i", "the", "am") and says little: an exact match of three words is
+evidence of its own. Measured on the listening bench: +2.8 points of commands heard, no
+false or wrong command added (bursts of noise only ever made single words, "back"). Not
+zero: "lower back" once came out of a choice as "end the session" at confidence 0.05."""
 
 SECONDS_PER_WORD = 0.9
 """Longest plausible duration of one spoken command word, s (slow, sleepy speech)."""
@@ -72,6 +82,8 @@ class CommandParser:
             return self._reject(f"too long for {len(words)} words: {duration:.2f} s")
         confidence = min((w.confidence for w in hyp.words), default=1.0)
         minimum = self.table.min_confidence(command)
+        if len(words) >= LONG_PHRASE_WORDS:
+            minimum *= LONG_PHRASE_FLOOR
         if confidence < minimum:
             return self._reject(f"{command!r} confidence {confidence:.2f} < {minimum:.2f}")
         self.last_rejection = ""

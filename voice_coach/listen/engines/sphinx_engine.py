@@ -35,6 +35,13 @@ START_FRAMES = 5
 END_FRAMES = 8
 """Consecutive unvoiced frames (0.24 s) that close an utterance: the endpoint delay."""
 
+LANGUAGE_WEIGHTS = {"lw": 8.0, "fwdflatlw": 10.0, "bestpathlw": 11.0}
+"""Language-model weights of the three search passes (PocketSphinx's defaults are 6.5 / 8.5 /
+9.5, tuned for large vocabularies): the small phrase model deserves more trust. Measured on
+the listening bench: commands heard 79.9 % instead of 77.5 %, still no false command over
+40 min of coach and talk; at 10 / 12 / 13 other people's sentences began to turn into
+phrases ("what can i say")."""
+
 MAX_UTTERANCE = 8.0
 """Seconds; a longer utterance is cut (coach speech running on)."""
 
@@ -68,7 +75,8 @@ class SphinxRecognizer:
         import pocketsphinx  # lazy: native library
 
         # bestpath: word posteriors from the lattice (Segment.prob) serve as confidences.
-        options: dict[str, object] = {"loglevel": "FATAL", "bestpath": True}
+        options: dict[str, object] = {"loglevel": "FATAL", "bestpath": True,
+                                      **LANGUAGE_WEIGHTS}
         if model_dir is not None:
             model_dir = Path(model_dir)
             if not (model_dir / "mdef").is_file():
