@@ -36,6 +36,7 @@ from voice_coach.listen.parser import CommandParser, ParsedCommand
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
+from voice_coach.listen.run_in import run_in_command
 from voice_coach.listen.vad_feed import VadFeed
 
 log = logging.getLogger(__name__)
@@ -57,14 +58,10 @@ estimated delay) and still count as the same words, s."""
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
+DELAY_RELIABLE = 0.3
+"""Delay-estimate confidence from which the estimate alone places the coach's words."""
 PLAYBACK_AUDIBLE_RMS = 10 ** (-45 / 20)
 """Playback RMS above which the coach counts as audible during a word (-45 dBFS)."""
-COMMAND_ONSET_S = 0.25
-"""Start of a command during which the coach must have been silent for its run-in words to be
-put down to the coach, s."""
-RUN_IN_MAX_RESIDUAL_DB = -15.0
-"""AEC3's output over the echo it removed during run-in words, at most (dB): the coach's
-own words leave -25 dB or less, a person who talks on leaves their voice."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
 
@@ -262,43 +259,32 @@ class Listener:
         return out
 
     def _embedded(self, hyp: Hypothesis) -> tuple[ParsedCommand, Hypothesis] | None:
-        """A command said in a pause of the coach, with the coach's next words run into the
-        same utterance ("stop" + "the..."): the extra words must all fall where the coach
-        was audible, and the command must have begun where it was not."""
-        if len(hyp.words) < 2:
-            return None
-        found = self._active.parser.embedded(hyp)
-        if found is None:
-            return None
-        parsed, sub = found
-        own = {id(w) for w in sub.words}
-        extra = [w for w in hyp.words if id(w) not in own]
-        first = sub.words[0]
-        onset = Word(first.word, first.confidence, first.start,
-                     min(first.end, first.start + COMMAND_ONSET_S))
-        if self._coach_audible([onset]) or not all(self._coach_audible([w]) for w in extra):
-            return None
-        # ...and be the coach's voice: AEC3 leaves little of them, unlike someone talking on.
-        _, residual_db = self._front.energy.levels(self._spans(extra))
-        if residual_db > RUN_IN_MAX_RESIDUAL_DB:
-            return None
-        log.debug("heard %r with the coach's %r around it", sub.text,
-                  " ".join(w.word for w in extra))
-        return parsed, sub
+        found = run_in_command(self._active.parser, hyp, self._coach_audible,
+                               lambda words: self._front.energy.levels(self._spans(words))[1])
+        if found is not None:
+            log.debug("heard %r with the coach's words around it: %r", found[1].text, hyp.text)
+        return found
 
     def _coach_audible(self, words: Sequence[Word]) -> bool:
         """Whether the coach's playback (moved by the estimated delay) had sound during
         ``words``: the playback, not the mic, since a user's own voice is partly "removed" by
-        AEC3 too."""
+        AEC3 too. With no reliable delay estimate, anywhere the delay may lie counts."""
         if self._ref is None:
             return False
-        estimate = self._delay.estimate()
-        delay = estimate.delay_s if estimate is not None else 0.0
-        start = self._mic_time(words[0].start) - delay
-        pcm = self._ref.read(start, max(1, round((self._mic_time(words[-1].end) - delay
-                                                  - start) * RATE)))
+        delay, spread = self._playback_delay()
+        start = self._mic_time(words[0].start) - delay - spread
+        end = self._mic_time(words[-1].end) - delay
+        pcm = self._ref.read(start, max(1, round((end - start) * RATE)))
         rms = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64))))
         return rms > PLAYBACK_AUDIBLE_RMS
+
+    def _playback_delay(self) -> tuple[float, float]:
+        """(speaker-to-mic delay, how far earlier it may also be), s: the estimate when it is
+        reliable, else 0 with the estimator's whole search range."""
+        estimate = self._delay.estimate()
+        if estimate is not None and estimate.confidence >= DELAY_RELIABLE:
+            return estimate.delay_s, 0.0
+        return 0.0, self._delay.max_lag / RATE
 
     def _spans(self, words: Sequence[Word]) -> list[tuple[int, int]]:
         """Energy-log frame spans of recognizer words."""
@@ -326,10 +312,7 @@ class Listener:
 
     def _decode_reference(self, hyp: Hypothesis) -> str:
         assert self._origin is not None and self._ref is not None
-        estimate = self._delay.estimate()
-        reliable = estimate is not None and estimate.confidence >= 0.3
-        delay = estimate.delay_s if reliable and estimate is not None else 0.0
-        spread = 0.0 if reliable else self._delay.max_lag / RATE
+        delay, spread = self._playback_delay()
         start = self._mic_time(hyp.start) - delay - spread - self.gate.reference_margin_s
         end = self._mic_time(hyp.end) - delay + self.gate.reference_margin_s
         pcm = self._ref.read(start, max(0, round((end - start) * RATE)))
