@@ -14,6 +14,7 @@ from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
 from voice_coach.listen.engines.vosk_engine import VoskRecognizer, check_model_dir, model_vocabulary
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import load_language
+from voice_coach.sim.bumps import bumps
 from voice_coach.sim.speakers import DEFAULT_ENGLISH_VOICES, UserVoices
 
 ENGLISH = [  # several phrasings for the commands where a miss or a false hit costs most
@@ -119,6 +120,15 @@ def test_hypothesis_times_follow_the_stream(voices: UserVoices) -> None:
     assert 2.0 <= hyp.words[0].start <= 2.6
     assert hyp.end <= 2.0 + len(speech) / 16000 + 0.1
     assert 0.1 <= hyp.decided - hyp.end <= 0.4  # endpoint delay
+
+
+def test_noise_that_leaves_no_hypothesis_at_all_is_not_an_error() -> None:
+    # These bursts (a fan at -55 dBFS plus bumps) end an utterance in which PocketSphinx kept
+    # no hypothesis at all: its seg() is None there, which once raised in the listener thread.
+    recognizer = SphinxRecognizer(load_language("en"))
+    fan = np.random.default_rng(99).normal(0.0, 10 ** (-55 / 20), 3 * 16000)
+    hyps = run(recognizer, bumps(3.0, seed=15) + fan.astype(np.float32))
+    assert all(h.words for h in hyps)
 
 
 def test_sphinx_rejects_words_missing_from_its_dictionary(tmp_path: Path) -> None:

@@ -181,7 +181,8 @@ class SphinxRecognizer:
         self._decoder.end_utt()
         start = self._utt_start
         words = []
-        for seg in self._decoder.seg():
+        # seg() is None when the search kept no hypothesis at all (seen on bursts of noise).
+        for seg in self._decoder.seg() or ():
             word = _ALT_PRONUNCIATION.sub("", seg.word).lower()
             if word in _FILLERS or word.startswith("++") or word.startswith("["):
                 continue
