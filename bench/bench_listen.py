@@ -3,13 +3,14 @@
 Scenes: Piper coach speech (bundled routines rendered with the real Session/Player, plus
 coaching lines full of command words) through a simulated room (delay, reverb, speaker
 distortion, fan noise), with user commands in voices other than the coach's at user-to-echo
-levels +6/0/-6 dB, during coach speech and in its gaps; long coach-only and other-people-
-talking scenes for false commands; and each voice's commands alone (the clean upper bound).
+levels +6/0/-6 dB, during coach speech and in its gaps; long coach-only, other-people-
+talking and bumps (knocks, rustles, hums) scenes for false commands; and each voice's
+commands alone (the clean upper bound).
 Each scene is fed block by block (20 ms) to the real Listener and to the baseline (keyword
 spotting on the raw mic). Prints tables, writes bench/results/listen.json.
 
 Run: .venv/bin/python bench/bench_listen.py [--quick] [--minutes-coach 30] [--minutes-talk 10]
-     [--jobs 2] [--systems listener+duck,listener,raw-kws,oracle-kws]
+     [--minutes-bumps 10] [--jobs 2] [--systems listener+duck,listener,raw-kws,oracle-kws]
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def plans_for(args: argparse.Namespace) -> list[lp.Plan]:
     voices = lp.MAIN_VOICES if args.quick else lp.MAIN_VOICES + lp.STRESS_VOICES
     every = not args.quick
     return (lp.detect_plans(voices, every, args.quick) + lp.clean_plans(voices, every)
-            + lp.coach_plans(args.minutes_coach) + lp.talk_plans(args.minutes_talk))
+            + lp.coach_plans(args.minutes_coach) + lp.talk_plans(args.minutes_talk)
+            + lp.bump_plans(args.minutes_bumps))
 
 
 def prepare_shared(plans: list[lp.Plan], cache: Path) -> None:
@@ -81,6 +83,8 @@ def main() -> None:
                     help="coach-only speech for false commands (default 30, quick 3)")
     ap.add_argument("--minutes-talk", type=float, default=None,
                     help="other people talking for false commands (default 10, quick 1.5)")
+    ap.add_argument("--minutes-bumps", type=float, default=None,
+                    help="knocks, rustles and hums for false commands (default 10, quick 1.5)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--systems", default="listener+duck,listener,raw-kws,oracle-kws",
                     help="comma-separated: " + ", ".join(SYSTEMS))
@@ -89,6 +93,7 @@ def main() -> None:
     args = ap.parse_args()
     args.minutes_coach = args.minutes_coach or (3.0 if args.quick else 30.0)
     args.minutes_talk = args.minutes_talk or (1.5 if args.quick else 10.0)
+    args.minutes_bumps = args.minutes_bumps or (1.5 if args.quick else 10.0)
     systems = [s for s in args.systems.split(",") if s]
     if not listener_available():
         print("voice_coach.listen.listener is not importable yet: running the baselines only")

@@ -49,7 +49,7 @@ FILLER = ("lines", "coach-lines", 1.0)
 class Plan:
     name: str
     kind: str
-    """"detect", "coach", "talk" or "clean"."""
+    """"detect", "coach", "talk", "bumps" or "clean"."""
     room: str
     coach: tuple[tuple[str, str, float], ...]
     """Coach parts: ("routine", id, rate) or ("lines", "coach-lines", rate)."""
@@ -108,6 +108,12 @@ def coach_plans(minutes: float) -> list[Plan]:
                           seconds))
         left -= min(length, left)
     return plans
+
+
+def bump_plans(minutes: float) -> list[Plan]:
+    """About ``minutes`` of knocks, rustles and hums (sim/bumps.py) over a coach session."""
+    return [Plan("bumps (knocks, rustles, hums)", "bumps", "bedroom",
+                 (("routine", "lower-back-hip", 0.9),), (), minutes * 60)]
 
 
 def talk_plans(minutes: float) -> list[Plan]:
@@ -178,9 +184,13 @@ def echo_of(ref: np.ndarray, rate: int, room: str, cache: Path, what: object) ->
 
 def _build_mixed(plan: Plan, lines: list[Line], ref: np.ndarray, rate: int,
                  cache: Path) -> Scene:
-    if plan.kind == "coach":
+    if plan.kind in ("coach", "bumps"):
         mic, said, echo = mix(ref, rate, plan.room, [], echo_of(ref, rate, plan.room, cache,
                                                                  plan.coach))
+        if plan.kind == "bumps":
+            from voice_coach.sim.bumps import bumps
+
+            mic = mic + bumps(len(mic) / MIC_RATE, seed=1, rate=MIC_RATE)[: len(mic)]
         return Scene(plan.name, plan.kind, ref, rate, mic, tuple(said), plan.room, echo)
     if plan.kind == "talk":
         placed, _ = talk_lines(lines, ref, rate, plan.room)

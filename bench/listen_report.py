@@ -74,6 +74,7 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
             ("wrong commands in windows", "wrong_in_windows", "d", ""),
             ("false/h, coach alone", "false_per_hour_coach", ".2f", "<= 0.5"),
             ("false/h, other people talking", "false_per_hour_talk", ".2f", "<= 0.5"),
+            ("false/h, knocks, rustles, hums", "false_per_hour_bumps", ".2f", "<= 0.5"),
             ("false/h, detection scenes (echo)", "false_per_hour_detect", ".2f", ""),
             ("latency p50, ms", "latency_p50_ms", ".0f", ""),
             ("latency p95, ms", "latency_p95_ms", ".0f", "<= 350"),
@@ -89,8 +90,10 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
     for label, key, spec, target in rows:
         print(f"{label:38}" + "".join(f"{_fmt(summaries[s].get(key), spec):>16}"
                                       for s in systems) + f"   {target}")
-    hrs = {k: sum(h for n, h in hours.items() if kind[n] == k) for k in ("coach", "talk")}
-    print(f"(coach alone {hrs['coach'] * 60:.1f} min, talk {hrs['talk'] * 60:.1f} min)")
+    hrs = {k: sum(h for n, h in hours.items() if kind[n] == k)
+           for k in ("coach", "talk", "bumps")}
+    print(f"(coach alone {hrs['coach'] * 60:.1f} min, talk {hrs['talk'] * 60:.1f} min, "
+          f"bumps {hrs['bumps'] * 60:.1f} min)")
 
     for s in systems:
         false = [(sc, h) for (sy, sc), v in scored.items() if sy == s for h in v.false]
@@ -172,7 +175,7 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
             return None, None
         return sum(r.ducks for r in rs) / (audio / 3600), sum(r.ducked_s for r in rs) / audio
 
-    everything = {"detect", "coach", "talk", "clean"}
+    everything = {"detect", "coach", "talk", "clean", "bumps"}
     duck_coach, duck_coach_share = ducking("coach")
     duck_talk, duck_talk_share = ducking("talk")
     p50, p95 = percentile(lat, 50), percentile(lat, 95)
@@ -182,6 +185,7 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
             [o for o in clean if o.said.voice in MAIN_VOICES]),
         "wrong_in_windows": sum(len(o.wrong) for o in detect),
         "false_per_hour_coach": per_hour("coach"), "false_per_hour_talk": per_hour("talk"),
+        "false_per_hour_bumps": per_hour("bumps"),
         "false_per_hour_detect": per_hour("detect"),
         "latency_p50_ms": None if p50 is None else p50 * 1000,
         "latency_p95_ms": None if p95 is None else p95 * 1000,

@@ -37,7 +37,7 @@ def sweep(results: list[RunResult], said: dict[str, Any], kind: dict[str, str],
         pool = {r.scene: candidates(r) for r in runs}
         rows = []
         for floor in FLOORS:
-            outcomes, false = [], {"coach": 0, "talk": 0, "detect": 0}
+            outcomes, false = [], {"coach": 0, "talk": 0, "bumps": 0, "detect": 0}
             for r in runs:
                 kept = [c for c in pool[r.scene] if c.confidence >= floor]
                 s = score(r.scene, said[r.scene], kept)
@@ -60,7 +60,7 @@ def print_sweep(table: dict[str, list[dict[str, Any]]]) -> None:
     print("\nConfidence floor sweep (one floor for every command instead of the table's; "
           "false = outside windows + wrong in windows)")
     print(f"{'system':16} {'floor':>5} {'main':>7} {'-6 dur':>7} {'coach/h':>8} {'talk/h':>7} "
-          f"{'detect/h':>8}")
+          f"{'bumps/h':>8} {'detect/h':>8}")
     for system, rows in table.items():
         for r in rows:
             def f(x: float | None, spec: str) -> str:
@@ -68,4 +68,5 @@ def print_sweep(table: dict[str, list[dict[str, Any]]]) -> None:
             print(f"{system:16} {r['floor']:5.2f} {f(r['detect_main'], '7.1%')} "
                   f"{f(r['detect_minus6_during'], '7.1%')} "
                   f"{f(r['false_per_hour_coach'], '8.2f')} {f(r['false_per_hour_talk'], '7.2f')} "
+                  f"{f(r.get('false_per_hour_bumps'), '8.2f')} "
                   f"{f(r['false_per_hour_detect'], '8.2f')}")

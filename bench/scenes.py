@@ -68,7 +68,8 @@ class Said:
 class Scene:
     name: str
     kind: str
-    """"detect", "coach" (coach alone), "talk" (other people talking) or "clean"."""
+    """"detect", "coach" (coach alone), "talk" (other people talking), "bumps" (knocks,
+    rustles, hums over the coach) or "clean"."""
     ref: np.ndarray
     """What the player played, float32 mono at ``ref_rate``."""
     ref_rate: int

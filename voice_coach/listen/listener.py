@@ -37,6 +37,7 @@ from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
 from voice_coach.listen.run_in import run_in_command
+from voice_coach.listen.speech_check import SpeechCheck
 from voice_coach.listen.vad_feed import VadFeed
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class Listener:
         self._lock = threading.Lock()
         self._ref: ReferenceBuffer | None = None  # created at the first reference block
         self._front = EchoFrontEnd(aec, linear)
+        self._speech = SpeechCheck()
         self._latency = self._front.latency
         self._delay = DelayEstimator(RATE)
         use_vad = engine.flush_on_vad if vad is None else vad
@@ -228,6 +230,7 @@ class Listener:
         if out.voice is not None and self.on_voice is not None:
             self.on_voice(out.voice)
         self._cleaned += len(out.heard)
+        self._speech.add(out.heard)
         if self._vad is None:
             hyps = self._active.recognizer.accept(as_int16(out.heard), as_int16(out.gate))
         else:
@@ -250,6 +253,10 @@ class Listener:
                     log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end),
                               hyp.text, why)
                     continue
+            if not self._speech.voiced(*self._samples_of(hyp.words)):
+                log.info("rejected %r: no voice in it, only sound", parsed.command)
+                self.rejections = (self.rejections + [(now, parsed.command, "no voice")])[-100:]
+                continue
             why = self._echo_verdict(hyp, parsed.command, parsed.confidence)
             if why:
                 log.info("rejected %r as echo: %s", parsed.command, why)
@@ -285,6 +292,11 @@ class Listener:
         if estimate is not None and estimate.confidence >= DELAY_RELIABLE:
             return estimate.delay_s, 0.0
         return 0.0, self._delay.max_lag / RATE
+
+    def _samples_of(self, words: Sequence[Word]) -> tuple[int, int]:
+        """Cleaned-clock sample span of recognizer words."""
+        offset = self._active.offset
+        return round(offset + words[0].start * RATE), round(offset + words[-1].end * RATE)
 
     def _spans(self, words: Sequence[Word]) -> list[tuple[int, int]]:
         """Energy-log frame spans of recognizer words."""
