@@ -7,8 +7,9 @@ clock; the unknown speaker-to-mic delay is estimated here), and gets back what w
 Per block: resample to 16 kHz -> wait for the reference of the same stretch (the reference
 resampler holds back ~20 ms) -> echo front end (front_end.py: AEC3 for endpoints and voice
 detection, a linear canceller for the recognizer) -> recognizer restricted to the mode's
-phrases (plus a garbage path) -> strict parser -> echo gate (residual level, what the coach
-itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
+phrases (plus a garbage path) -> strict parser (or the run-in rule, run_in.py) -> voice check
+(speech_check.py: Silero hears a voice in the words) -> echo gate (residual level, what the
+coach itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
 """
 
 from __future__ import annotations
