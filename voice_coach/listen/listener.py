@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -110,7 +111,7 @@ class Listener:
         """Echo-gate thresholds."""
         self.echo_check = echo_check
         """Whether the gate rejects commands it takes for the coach's own voice."""
-        self.rejections: list[tuple[float, str, str]] = []
+        self.rejections: deque[tuple[float, str, str]] = deque(maxlen=100)
         """(time, command, why) of parsed commands the gate rejected (last 100)."""
         self.on_voice: Callable[[bool], None] | None = None
         """Called with True when a voice beyond the coach's echo starts and with False when it
@@ -256,12 +257,12 @@ class Listener:
                     continue
             if not self._speech.voiced(*self._samples_of(hyp.words)):
                 log.info("rejected %r: no voice in it, only sound", parsed.command)
-                self.rejections = (self.rejections + [(now, parsed.command, "no voice")])[-100:]
+                self.rejections.append((now, parsed.command, "no voice"))
                 continue
             why = self._echo_verdict(hyp, parsed.command, parsed.confidence)
             if why:
                 log.info("rejected %r as echo: %s", parsed.command, why)
-                self.rejections = (self.rejections + [(now, parsed.command, why)])[-100:]
+                self.rejections.append((now, parsed.command, why))
                 continue
             out.append(Heard(parsed.command, now, parsed.text, parsed.confidence))
         return out

@@ -1,8 +1,8 @@
 """Bedroom bumps: knocks, rustles, hisses and short hums at random times, no speech.
 
 For false-command tests and the listening benchmark: a bump must never become a command.
-Bursts of noise like these made PocketSphinx say "back" (a plosive and a click) at
-confidences up to 0.42. Seeded, so a scene is the same every time.
+Bursts of noise like these made PocketSphinx say "back", "faster" or "quieter" at
+confidences up to 0.92. Seeded, so a scene is the same every time.
 """
 
 from __future__ import annotations
