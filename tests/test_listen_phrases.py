@@ -134,6 +134,19 @@ def test_long_drawn_out_utterance_is_rejected() -> None:
     assert parser.parse(hyp("stop", seconds_per_word=3.0)) is None
 
 
+def test_a_long_phrase_with_one_stretched_word_is_rejected() -> None:
+    # Someone else's sentence forced into "what can i say": "what" spans several real words.
+    parser = CommandParser(load_language("en"), "session")
+    stretched = hyp("what can i say", conf=0.4)
+    first = stretched.words[0]
+    words = (Word(first.word, 0.4, first.start - 0.55, first.end), *stretched.words[1:])
+    assert parser.parse(stretched).command == "help"
+    assert parser.parse(Hypothesis(stretched.text, words, first.start - 0.55, stretched.end,
+                                   stretched.decided)) is None
+    # two-word phrases keep their long words ("slow down" drawn out in a sleepy voice)
+    assert parser.parse(hyp("slow down", seconds_per_word=0.95)).command == "slower"
+
+
 def test_wake_and_answer_modes() -> None:
     table = load_language("en")
     parser = CommandParser(table, "wake")

@@ -17,6 +17,7 @@ import numpy as np
 from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller
 from voice_coach.listen.echo_gate import EnergyLog
 from voice_coach.listen.linear_aec import LinearCanceller
+from voice_coach.listen.onset import onset_signal
 from voice_coach.listen.voice_detect import VoiceOverEcho
 
 LINEAR_READY_UPDATES = 3
@@ -31,7 +32,10 @@ class Cleaned:
     heard: np.ndarray
     """What the recognizer decodes (16 kHz float32)."""
     gate: np.ndarray
-    """Where utterances open and close (AEC3's output), as long as ``heard``."""
+    """Where utterances close (AEC3's output), as long as ``heard``."""
+    onset: np.ndarray
+    """Where utterances open (onset.py: AEC3's output, or the linear output where it may
+    hold a voice), as long as ``heard``."""
     voice: bool | None
     """True / False when a voice over the echo started / ended in this stretch, else None."""
 
@@ -57,14 +61,15 @@ class EchoFrontEnd:
         cleaned = self._aec.process(mic, reference) if self._aec is not None else mic
         aligned = self._delayed("_hold_mic", mic, len(cleaned))
         change = self.voice.update(*self.energy.add(aligned, cleaned))
-        heard = cleaned
+        heard = onset = cleaned
         if self._linear is not None:
             linear = self._delayed("_hold_linear", self._linear.process(mic, reference),
                                    len(cleaned))
             if self._linear.updates >= LINEAR_READY_UPDATES:
                 heard = linear
+                onset = onset_signal(aligned, linear, cleaned)
         self.heard_energy.add(aligned, heard)
-        return Cleaned(heard, cleaned, change)
+        return Cleaned(heard, cleaned, onset, change)
 
     def _delayed(self, line_name: str, x: np.ndarray, n: int) -> np.ndarray:
         """``x`` moved onto the cleaned clock through the named delay line."""

@@ -6,7 +6,8 @@ clock; the unknown speaker-to-mic delay is estimated here), and gets back what w
 
 Per block: resample to 16 kHz -> wait for the reference of the same stretch (the reference
 resampler holds back ~20 ms) -> echo front end (front_end.py: AEC3 for endpoints and voice
-detection, a linear canceller for the recognizer) -> recognizer restricted to the mode's
+detection, a linear canceller for the recognizer, and an onset signal that hears a quiet
+voice over the coach sooner: onset.py) -> recognizer restricted to the mode's
 phrases (plus a garbage path) -> strict parser (or the run-in rule, run_in.py) -> voice check
 (speech_check.py: Silero hears a voice in the words) -> echo gate (residual level, what the
 coach itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
@@ -234,7 +235,8 @@ class Listener:
         self._cleaned += len(out.heard)
         self._speech.add(out.heard)
         if self._vad is None:
-            hyps = self._active.recognizer.accept(as_int16(out.heard), as_int16(out.gate))
+            hyps = self._active.recognizer.accept(as_int16(out.heard), as_int16(out.gate),
+                                                  as_int16(out.onset))
         else:
             fed = self._vad.feed(out.heard, out.gate)
             self._active.offset -= fed.preroll

@@ -44,9 +44,11 @@ class Hypothesis:
 class Recognizer(Protocol):
     """A streaming recognizer restricted to a phrase table's phrases plus a garbage path."""
 
-    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None
-               ) -> list[Hypothesis]:
-        """Feed int16 16 kHz mono samples; return hypotheses finished at endpoints."""
+    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None,
+               onset16: np.ndarray | None = None) -> list[Hypothesis]:
+        """Feed int16 16 kHz mono samples; return hypotheses finished at endpoints.
+        ``vad16`` / ``onset16``: the same stretch as heard by the endpointer, for engines
+        that end / start utterances themselves."""
         ...
 
     def flush(self) -> list[Hypothesis]:

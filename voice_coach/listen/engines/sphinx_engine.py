@@ -4,7 +4,9 @@ The language model is built at start-up from the phrase table: whole command phr
 runs of ordinary garbage words, so "stop if it hurts" decodes as itself (and the parser
 rejects it for its extra words) instead of being forced into "stop". PocketSphinx's
 WebRTC-style VAD cuts the stream into utterances; each is decoded while it arrives and
-finished at its end (END_FRAMES of non-speech).
+finished at its end (END_FRAMES of non-speech). Between utterances the VAD may hear another
+signal than within them (the listener's onset signal, onset.py: it keeps the start of a quiet
+voice over the coach that the closing signal hides).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ class SphinxRecognizer:
         self._dither = np.random.default_rng(0).integers(-4, 5, self._frame, dtype=np.int32)
         self._pending = np.zeros(0, dtype=np.int16)
         self._pending_vad = np.zeros(0, dtype=np.int16)
+        self._pending_onset = np.zeros(0, dtype=np.int16)
         self._samples = 0  # samples handed to the endpointer so far
         self._in_utt = False
         self._utt_start = 0.0
@@ -113,27 +116,31 @@ class SphinxRecognizer:
         """Seconds of audio consumed since the stream began."""
         return self._samples / SAMPLE_RATE
 
-    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None
-               ) -> list[Hypothesis]:
-        """Decode ``pcm16``; utterances open and close on ``vad16`` (the same stretch of a
-        signal where only the user's voice stands out) when given, else on ``pcm16``."""
+    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None,
+               onset16: np.ndarray | None = None) -> list[Hypothesis]:
+        """Decode ``pcm16``. Utterances close on ``vad16`` (the same stretch of a signal where
+        only the user's voice stands out) when given, else on ``pcm16``; they open on
+        ``onset16`` when given, else on the closing signal."""
         pcm = as_int16(pcm16)
-        if vad16 is not None and len(vad16) != len(pcm):
-            raise ValueError("vad16 must be as long as pcm16")
+        gate = pcm if vad16 is None else as_int16(vad16)
+        opening = gate if onset16 is None else as_int16(onset16)
+        if len(gate) != len(pcm) or len(opening) != len(pcm):
+            raise ValueError("vad16 and onset16 must be as long as pcm16")
         data = np.concatenate([self._pending, pcm])
-        gate = np.concatenate([self._pending_vad, pcm if vad16 is None else as_int16(vad16)])
+        gate = np.concatenate([self._pending_vad, gate])
+        opening = np.concatenate([self._pending_onset, opening])
         out: list[Hypothesis] = []
         n = len(data) // self._frame * self._frame
         for i in range(0, n, self._frame):
             s = slice(i, i + self._frame)
-            hyp = self._frame_in(data[s].tobytes(), gate[s])
+            hyp = self._frame_in(data[s].tobytes(), gate[s] if self._in_utt else opening[s])
             if hyp is not None:
                 out.append(hyp)
-        self._pending, self._pending_vad = data[n:], gate[n:]
+        self._pending, self._pending_vad, self._pending_onset = data[n:], gate[n:], opening[n:]
         return out
 
     def flush(self) -> list[Hypothesis]:
-        self._pending = self._pending_vad = np.zeros(0, dtype=np.int16)
+        self._pending = self._pending_vad = self._pending_onset = np.zeros(0, dtype=np.int16)
         if not self._in_utt:
             return []
         self._in_utt = False
@@ -144,9 +151,12 @@ class SphinxRecognizer:
         if self._in_utt:
             self._decoder.end_utt()
             self._in_utt = False
-        self._pending = self._pending_vad = np.zeros(0, dtype=np.int16)
+        self._pending = self._pending_vad = self._pending_onset = np.zeros(0, dtype=np.int16)
 
     def _frame_in(self, frame: bytes, gate: np.ndarray) -> Hypothesis | None:
+        """One VAD frame: ``gate`` is what the VAD hears of it (one VAD for both signals:
+        its hangover carries an utterance opened on the onset signal over the first frames
+        of the closing signal, which may not hear the voice yet)."""
         self._samples += self._frame
         self._recent.append((frame, self._is_speech(gate)))
         voiced = sum(flag for _, flag in self._recent)

@@ -115,8 +115,8 @@ class VoskRecognizer:
     def time(self) -> float:
         return self._samples / SAMPLE_RATE
 
-    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None
-               ) -> list[Hypothesis]:
+    def accept(self, pcm16: np.ndarray, vad16: np.ndarray | None = None,
+               onset16: np.ndarray | None = None) -> list[Hypothesis]:
         # Vosk endpoints by itself; the listener ends utterances early with its own VAD.
         data = as_int16(pcm16)
         self._samples += len(data)
