@@ -2,10 +2,12 @@
 rest of the listener needs out, all on the "cleaned" clock (the mic delayed by AEC3's latency).
 
 Two cancellers run side by side:
-- WebRTC AEC3 (linear filter + residual suppressor) leaves almost no echo: utterances open
-  and close on its output, and the voice-over-echo detector reads its energies;
+- WebRTC AEC3 (linear filter + residual suppressor) leaves almost no echo: utterances close
+  (and, away from the coach's voice, open) on its output, and the voice-over-echo detector
+  reads its energies;
 - the linear canceller (linear_aec.py) only subtracts the coach: the recognizer decodes its
-  output, because AEC3's suppressor also takes 3-27 dB off a user talking over the coach.
+  output, because AEC3's suppressor also takes 3-27 dB off a user talking over the coach,
+  and over the coach's voice utterances open where it stands out (onset.py).
 """
 
 from __future__ import annotations
