@@ -5,8 +5,11 @@ coach as echo and takes them out, so an utterance opened on its output starts la
 recognizer hears "session" for "end the session" (measured: kal at -6 dB under the coach,
 58 % heard; with utterances opened on the true user-only signal, 83 %). The linear
 canceller's output keeps that onset, next to a residual of the coach that stays well below the
-echo it removed. So in 10 ms frames where the linear output stands within ``MARGIN_DB`` of
-its own echo estimate it stands in for AEC3's output; elsewhere AEC3's output is kept.
+echo it removed. So in 10 ms frames where the coach is audible (echo estimate above
+``ECHO_FLOOR``) and the linear output is at most ``MARGIN_DB`` below its own echo estimate, it
+stands in for AEC3's output; elsewhere AEC3's output is kept. Measured on the listening bench:
+-6 dB commands over the coach 56.6 -> 70.8 % heard, all commands 82.7 -> 83.6 %, no false
+command added over the coach alone, other people talking or knocks.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ output is kept."""
 def onset_signal(mic: np.ndarray, linear: np.ndarray, gate: np.ndarray,
                  margin_db: float = MARGIN_DB) -> np.ndarray:
     """``gate`` (AEC3's output) with ``linear`` put in the frames where it may hold a voice;
-    all three on one clock and equally long (whole frames), ``mic`` aligned with them."""
+    all three on one clock and equally long, ``mic`` aligned with them (a partial last frame
+    keeps ``gate``)."""
     n = len(gate) // FRAME
     if n == 0:
         return gate
