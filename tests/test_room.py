@@ -95,12 +95,16 @@ def test_user_to_echo_levels_hold(
     for u, t in zip(utts, truth, strict=True):
         assert t.during_echo
         assert u.time_s <= t.start_s < t.end_s <= u.time_s + len(u.pcm) / 16000
-        seg = slice(int(t.start_s * 16000), int(t.end_s * 16000))
-        frames = user[seg][: (seg.stop - seg.start) // 160 * 160].reshape(-1, 160)
-        loud = (frames**2).mean(axis=1) > (frames**2).mean(axis=1).max() * 10**-3.5
-        idx = np.flatnonzero(np.repeat(loud, 160)) + seg.start
-        measured = _level_db(user[idx]) - _level_db(echo[idx])
-        assert measured == pytest.approx(target_db, abs=1.0)
+        # The level is defined over the active 20 ms frames of this user's speech as it
+        # arrives at the mic (reverb tail included); Piper's output varies from run to run,
+        # so only the same definition can hold the level to a tight tolerance.
+        alone = render(np.zeros_like(ref), rate, params, users=[(u.time_s, u.pcm, t.gain_db)])
+        frames = alone[: len(alone) // 320 * 320].reshape(-1, 320).astype(np.float64)
+        energy = (frames**2).mean(axis=1)
+        idx = np.flatnonzero(np.repeat(energy > energy.max() * 10**-3.5, 320))
+        measured = _level_db(alone[idx]) - _level_db(echo[idx])
+        assert measured == pytest.approx(target_db, abs=0.2)
+        assert t.user_to_echo_db == pytest.approx(target_db, abs=1e-6)
 
 
 def test_fan_noise_has_its_level_and_is_low_pitched() -> None:
