@@ -69,3 +69,39 @@ def test_an_utterance_opens_on_the_onset_signal_and_closes_on_the_gate(
     assert [h.text for h in early] == ["end the session"]
     assert early[0].start <= start / 16000 < late[0].start
     assert "end the session" not in [h.text for h in late]
+
+
+def test_an_utterance_opened_early_is_decoded_again_from_where_the_gate_opens_it(
+        voices: UserVoices) -> None:
+    # The onset signal opens on the coach's residual right before a quiet command, and the
+    # decode holds the residual's word too; the alternative starts where AEC3 opens.
+    residual = 0.5 * voices.say("well", "festival:ked")
+    speech = voices.say("pause", "festival:kal")
+    loud = np.flatnonzero(np.abs(residual) > 0.01)
+    residual = residual[loud[0]:loud[-1]]
+    speech = speech[np.flatnonzero(np.abs(speech) > 0.01)[0] - 800:]
+    rng = np.random.default_rng(7)
+    silence = np.zeros(16000, np.float32)
+    pcm = np.concatenate([silence, residual, speech, silence])
+    pcm = pcm + rng.normal(0, 3e-4, len(pcm)).astype(np.float32)
+    voice_at = (16000 + len(residual)) / 16000
+    gate = pcm.copy()
+    gate[:16000 + len(residual)] = rng.normal(0, 3e-4, 16000 + len(residual))
+
+    def decode(onset: np.ndarray | None) -> list:
+        rec = SphinxRecognizer(load_language("en"))
+        out = []
+        for i in range(0, len(pcm), 320):
+            s = slice(i, i + 320)
+            out += rec.accept(pcm[s], gate[s], None if onset is None else onset[s])
+        return out + rec.flush()
+
+    [early] = decode(pcm)
+    assert early.text.endswith("pause") and early.text != "pause"
+    assert early.start < 1.0 + len(residual) / 16000 / 2
+    assert early.alternative is not None and early.alternative.text == "pause"
+    assert early.start < early.alternative.start <= voice_at
+    assert (early.alternative.end, early.alternative.decided) == (early.end, early.decided)
+    [gated] = decode(None)  # opened on the gate alone: nothing to decode again
+    assert gated.text == "pause" and gated.alternative is None
+    assert gated.start == early.alternative.start

@@ -250,8 +250,13 @@ class Listener:
         for hyp in hyps:
             parser = self._active.parser
             parsed = parser.parse(hyp)
+            why = parser.last_rejection
+            if parsed is None and hyp.alternative is not None:
+                # Opened early on the coach's residual, the utterance may have decoded as
+                # "garbage + command"; from where the closing signal opens it, as the command.
+                parsed = parser.parse(hyp.alternative)
+                hyp = hyp if parsed is None else hyp.alternative
             if parsed is None:
-                why = parser.last_rejection
                 parsed, hyp = self._embedded(hyp) or (None, hyp)
                 if parsed is None:
                     log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end),

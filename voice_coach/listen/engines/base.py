@@ -39,6 +39,10 @@ class Hypothesis:
     """End of the utterance (last speech), seconds in the engine's stream."""
     decided: float
     """Stream time at which the engine produced this result (end + endpoint delay), s."""
+    alternative: Hypothesis | None = None
+    """The same utterance decoded again from a later start, where the closing signal alone
+    would have opened it (engines that open utterances on an onset signal): the first
+    decode may have taken in the coach's residual before the voice."""
 
 
 class Recognizer(Protocol):
