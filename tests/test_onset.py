@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice_coach.listen.engines.base import Hypothesis
 from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
 from voice_coach.listen.onset import FRAME, onset_signal
 from voice_coach.listen.phrases import load_language
@@ -39,6 +40,16 @@ def test_a_partial_frame_at_the_end_is_left_as_the_gate() -> None:
     np.testing.assert_array_equal(out[FRAME:], gate[FRAME:])
 
 
+def _decode(pcm: np.ndarray, gate: np.ndarray, onset: np.ndarray | None) -> list[Hypothesis]:
+    """PocketSphinx over ``pcm`` in 20 ms blocks, closing on ``gate``, opening on ``onset``."""
+    rec = SphinxRecognizer(load_language("en"))
+    out = []
+    for i in range(0, len(pcm), 320):
+        s = slice(i, i + 320)
+        out += rec.accept(pcm[s], gate[s], None if onset is None else onset[s])
+    return out + rec.flush()
+
+
 @pytest.fixture(scope="module")
 def voices(tmp_path_factory: pytest.TempPathFactory) -> UserVoices:
     return UserVoices(Path(tmp_path_factory.mktemp("onset-voices")))
@@ -56,16 +67,8 @@ def test_an_utterance_opens_on_the_onset_signal_and_closes_on_the_gate(
     hidden = pcm.copy()
     hidden[:start + 4800] = rng.normal(0, 3e-4, start + 4800)
 
-    def decode(onset: np.ndarray | None) -> list:
-        rec = SphinxRecognizer(load_language("en"))
-        out = []
-        for i in range(0, len(pcm), 320):
-            s = slice(i, i + 320)
-            out += rec.accept(pcm[s], hidden[s], None if onset is None else onset[s])
-        return out + rec.flush()
-
-    late = decode(None)
-    early = decode(pcm)
+    late = _decode(pcm, hidden, None)
+    early = _decode(pcm, hidden, pcm)
     assert [h.text for h in early] == ["end the session"]
     assert early[0].start <= start / 16000 < late[0].start
     assert "end the session" not in [h.text for h in late]
@@ -88,20 +91,12 @@ def test_an_utterance_opened_early_is_decoded_again_from_where_the_gate_opens_it
     gate = pcm.copy()
     gate[:16000 + len(residual)] = rng.normal(0, 3e-4, 16000 + len(residual))
 
-    def decode(onset: np.ndarray | None) -> list:
-        rec = SphinxRecognizer(load_language("en"))
-        out = []
-        for i in range(0, len(pcm), 320):
-            s = slice(i, i + 320)
-            out += rec.accept(pcm[s], gate[s], None if onset is None else onset[s])
-        return out + rec.flush()
-
-    [early] = decode(pcm)
+    [early] = _decode(pcm, gate, pcm)
     assert early.text.endswith("pause") and early.text != "pause"
     assert early.start < 1.0 + len(residual) / 16000 / 2
     assert early.alternative is not None and early.alternative.text == "pause"
     assert early.start < early.alternative.start <= voice_at
     assert (early.alternative.end, early.alternative.decided) == (early.end, early.decided)
-    [gated] = decode(None)  # opened on the gate alone: nothing to decode again
+    [gated] = _decode(pcm, gate, None)  # opened on the gate alone: nothing to decode again
     assert gated.text == "pause" and gated.alternative is None
     assert gated.start == early.alternative.start
