@@ -188,6 +188,9 @@ class SphinxRecognizer:
         if not self._in_utt:
             if sum(flag for _, flag in self._recent) < START_FRAMES:
                 return None
+            # set_cmn keeps the mean but resets how much history it weighs: done before every
+            # utterance, the second decode's restore below leaves no trace on later ones.
+            self._decoder.set_cmn(self._decoder.get_cmn(False))
             # Start with the look-back window so the first phoneme is not cut.
             self._decoder.start_utt()
             self._in_utt = True
