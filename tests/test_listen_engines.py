@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from voice_coach.errors import UserError
+from voice_coach.listen.engines import sphinx_engine
 from voice_coach.listen.engines.base import Hypothesis
 from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
 from voice_coach.listen.engines.vosk_engine import VoskRecognizer, check_model_dir, model_vocabulary
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import load_language
 from voice_coach.sim.bumps import bumps
+from voice_coach.sim.room import active_frames, synthetic_ir
 from voice_coach.sim.speakers import DEFAULT_ENGLISH_VOICES, UserVoices
 
 ENGLISH = [  # several phrasings for the commands where a miss or a false hit costs most
@@ -120,6 +122,37 @@ def test_hypothesis_times_follow_the_stream(voices: UserVoices) -> None:
     assert 2.0 <= hyp.words[0].start <= 2.6
     assert hyp.end <= 2.0 + len(speech) / 16000 + 0.1
     assert 0.1 <= hyp.decided - hyp.end <= 0.4  # endpoint delay
+
+
+def _in_bedroom(speech: np.ndarray) -> tuple[np.ndarray, float]:
+    """``speech`` after 0.5 s of silence in a reverberant room (RT60 0.5 s); and where its
+    last active frame ends, s."""
+    ir = synthetic_ir(0.5, 3.0, 16000, np.random.default_rng(3))
+    wet = np.convolve(speech, ir)[: len(speech) + len(ir)].astype(np.float32)
+    end = (np.flatnonzero(active_frames(speech))[-1] + 1) * 0.02
+    return np.concatenate([np.zeros(8000, np.float32), wet]), 0.5 + end
+
+
+@pytest.mark.parametrize("phrase", ["pause", "next", "stop the session", "what can i say",
+                                    "resume", "go back"])
+def test_a_whole_phrase_is_decided_before_the_endpointer_hears_the_room_die_down(
+        phrase: str, voices: UserVoices, monkeypatch: pytest.MonkeyPatch) -> None:
+    # kal: in this dry, reverberant room PocketSphinx mishears ked's "pause" and "next" with
+    # either endpoint (measured), which says nothing about when it decides.
+    table = load_language("en")
+    audio, speech_end = _in_bedroom(voices.say(phrase, "festival:kal"))
+    early = run(SphinxRecognizer(table), audio)
+    # One decision: the reverberation after an early end opens no second utterance.
+    assert [h.text for h in early] == [phrase]
+    with monkeypatch.context() as m:
+        m.setattr(sphinx_engine, "EARLY_SILENCE_FRAMES", 10_000)
+        m.setattr(sphinx_engine, "COSTLY_EARLY_SILENCE_FRAMES", 10_000)
+        late = run(SphinxRecognizer(table), audio)
+    assert [h.text for h in late] == [phrase]
+    # Measured: early 0.12-0.30 s after the last active frame; the endpointer 0.61-0.72 s.
+    assert early[0].decided - speech_end < 0.35
+    assert late[0].decided - early[0].decided >= 0.25
+    assert early[0].words[-1].end <= early[0].end <= early[0].decided
 
 
 def test_noise_that_leaves_no_hypothesis_at_all_is_not_an_error() -> None:

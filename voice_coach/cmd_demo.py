@@ -20,15 +20,19 @@ from voice_coach.app.virtual_room import UserLine, event_key
 from voice_coach.config import add_config_argument, load_config
 
 DEMO_LINES: tuple[UserLine, ...] = (
-    UserLine("hey coach", delay=1.5),
-    UserLine("lower back", after="say:Which practice?", delay=1.5),
-    UserLine("pause", after="say:Let your whole body grow heavy", delay=2.8),
-    UserLine("resume", after="say:Paused.", delay=4.5),
-    UserLine("repeat", after="say:Smooth out your forehead", delay=2.0),
-    UserLine("skip", after="say:Let your shoulders slide", delay=5.5),
-    UserLine("stop", after="say:Place the right foot", delay=4.3, voice="festival:ked"),
+    UserLine("hey coach", delay=1.5, until="heard:wake"),
+    UserLine("lower back", after="say:Which practice?", delay=1.5,
+             until="heard:lower-back-hip"),
+    UserLine("pause", after="say:Let your whole body grow heavy", delay=2.8,
+             until="heard:pause"),
+    UserLine("resume", after="say:Paused.", delay=4.5, until="heard:resume"),
+    UserLine("repeat", after="say:Smooth out your forehead", delay=2.0, until="heard:repeat"),
+    UserLine("skip", after="say:Let your shoulders slide", delay=5.5, until="heard:next"),
+    UserLine("stop", after="say:Place the right foot", delay=4.3, voice="festival:ked",
+             until="heard:stop"),
 )
-"""What the simulated user says, each line after a moment of the session (see UserLine)."""
+"""What the simulated user says, each line after a moment of the session (see UserLine);
+like a person who is not obeyed, they say a line again (the listener misses some commands)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

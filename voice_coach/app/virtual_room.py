@@ -19,6 +19,7 @@ import numpy as np
 from voice_coach.app.coach import LogEntry
 from voice_coach.app.daemon import Daemon, DeviceEvent, ListenerLike
 from voice_coach.app.devices_watch import Watched
+from voice_coach.sim.room import active_frames
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,10 @@ class ScriptedUser:
     def _speak(self, now: float, line: UserLine) -> None:
         pcm = self._say(line.text, line.voice)
         self._schedule(now, pcm, line.gain_db)
-        end = now + len(pcm) / self._rate
+        # The line ends with its last word, not with the silence its recording trails off in:
+        # a reply may come while that silence still plays, and the user hears it.
+        active = np.flatnonzero(active_frames(pcm, self._rate))
+        end = now + ((active[-1] + 1) * 0.02 if len(active) else len(pcm) / self._rate)
         self.said.append((now, end, line.text))
         if self.on_say is not None:
             self.on_say(now, line.text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_coach.listen.engines.base import Recognizer, as_int16
-from voice_coach.listen.phrases import PhraseTable
+from voice_coach.listen.phrases import COSTLY_COMMANDS, PhraseTable
 
 FRAME = 160
 """Samples per energy frame (10 ms at 16 kHz)."""
@@ -37,7 +37,7 @@ class GateParams:
     """Extra reference decoded on each side of the delayed word span, s."""
     double_talk_floor: float = 0.0
     """Added to a costly command's confidence floor while the coach is audible (0..1)."""
-    costly: tuple[str, ...] = ("stop", "restart", "next", "back")
+    costly: tuple[str, ...] = COSTLY_COMMANDS
     """Commands whose false acceptance costs the user their place."""
 
 

@@ -19,6 +19,8 @@ KNOWN_COMMANDS = (
     "slower", "faster", "louder", "quieter", "status", "help",
 )  # fmt: skip
 """Canonical command names (the Session's COMMANDS)."""
+COSTLY_COMMANDS = ("stop", "restart", "next", "back")
+"""Commands whose false acceptance costs the user their place in the routine."""
 
 WAKE = "wake"
 """Command name reported for the wake phrase on its own."""
