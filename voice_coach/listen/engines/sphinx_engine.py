@@ -5,7 +5,7 @@ runs of ordinary garbage words, so "stop if it hurts" decodes as itself (and the
 rejects it for its extra words) instead of being forced into "stop". PocketSphinx's
 WebRTC-style VAD cuts the stream into utterances; each is decoded while it arrives and
 finished at its end (END_FRAMES of non-speech), or sooner when the decoder's running best
-path is a whole phrase it has closed and the closing signal has gone quiet (EARLY_*: the VAD
+path is a whole phrase it has closed and the decoded signal has gone quiet (EARLY_*: the VAD
 goes on hearing the room's reverberation after the last word). Between utterances the VAD
 may hear another signal than within them (the listener's onset signal, onset.py: it keeps
 the start of a quiet voice over the coach that the closing signal hides). An utterance the
@@ -64,21 +64,27 @@ the same detections, more decodes)."""
 
 EARLY_SILENCE_FRAMES = 6
 """Feature frames (0.06 s) of sentence end after a whole phrase of the table, in the decoder's
-running best path, that end an utterance before the endpointer does (with the closing signal
+running best path, that end an utterance before the endpointer does (with the decoded signal
 quiet, EARLY_QUIET_*). The endpointer's VAD still hears the room's reverberation and its own
-hang-over ~0.2 s after the last word, then waits END_FRAMES more. Measured on the quick
-listening bench: decision latency p50 / p95 480 / 580 -> 240 / 340 ms, commands heard the
-same (129 of 156 against 130), no false command added over coach, talk or knocks."""
+hang-over ~0.2 s after the last word, then waits END_FRAMES more. Measured on the full
+listening bench (same scenes): decision latency p50 / p95 480 / 600 -> 260 / 400 ms,
+commands heard 83.6 -> 84.4 % (reverberation decoded as one more word goes away: "what can
+i say that"), the same false commands over coach, talk and knocks."""
 COSTLY_EARLY_SILENCE_FRAMES = 12
 """The same for phrases of COSTLY_COMMANDS (0.12 s): a comma pause after "next" in "next, roll
 onto your side" holds the sentence end 0.06-0.13 s (festival voices), and mistaking it
 costs the user their place."""
-EARLY_QUIET_FRAMES = 3
-"""VAD frames (0.09 s) of the closing signal that must all be EARLY_QUIET_DB below the
+EARLY_QUIET_FRAMES = 5
+"""VAD frames (0.15 s) of the decoded signal that must all be EARLY_QUIET_DB below the
 utterance's loudest frame for it to end early: the decoder's best path ends the sentence
-for 0.1-0.17 s while the next word is already spoken ("go back | to the starting position")."""
+for 0.1-0.17 s while the next word is already spoken ("go back | to the starting position").
+The decoded signal, not the closing one: AEC3's suppressor hides the quiet start of the next
+word over the coach ("keep going | straight"); over the coach the linear canceller's residual
+keeps the decoded signal from falling this far, so there the endpointer decides as before.
+Measured on the listening bench's talk scene: with the closing signal, 5 of other people's
+sentences were cut after a phrase ("let's go | to the park"); with the decoded signal, none."""
 EARLY_QUIET_DB = 20.0
-"""How far below its loudest frame the closing signal must have fallen, dB."""
+"""How far below its loudest frame the decoded signal must have fallen, dB."""
 EARLY_TAIL_FRAMES = 10
 """After an early end, voiced VAD frames (up to 0.3 s, until the first unvoiced one) that
 count as unvoiced: the reverberation and the VAD's hang-over the early end went ahead of
@@ -147,8 +153,8 @@ class SphinxRecognizer:
         self._closing_vad = pocketsphinx.Vad(pocketsphinx.Vad.LOOSE, SAMPLE_RATE, FRAME_SECONDS)
         self._frame = self._vad.frame_bytes // 2
         self._recent: deque[tuple[bytes, bool]] = deque(maxlen=LOOKBACK_FRAMES)
-        self._levels: deque[float] = deque(maxlen=EARLY_QUIET_FRAMES)  # closing signal
-        self._peak = 0.0  # loudest closing-signal frame of the utterance so far
+        self._levels: deque[float] = deque(maxlen=EARLY_QUIET_FRAMES)  # decoded signal
+        self._peak = 0.0  # loudest decoded frame of the utterance so far
         self._closing_recent: deque[bool] = deque(maxlen=LOOKBACK_FRAMES)
         self._utt_frames: list[bytes] = []  # the utterance so far, look-back included
         self._late_start: int | None = None  # frame where the closing signal would open it
@@ -218,7 +224,7 @@ class SphinxRecognizer:
             voiced = False
         self._recent.append((frame, voiced))
         self._closing_recent.append(self._is_speech(self._closing_vad, closing))
-        level = float(np.mean(np.square(closing, dtype=np.float64)))
+        level = float(np.mean(np.square(np.frombuffer(frame, np.int16), dtype=np.float64)))
         self._levels.append(level)
         closing_opens = sum(self._closing_recent) >= START_FRAMES
         if not self._in_utt:
