@@ -19,6 +19,7 @@ from voice_coach.sim.room import (
     db,
     render,
     render_scene,
+    speech_span,
 )
 
 BLOCK_S = 0.02
@@ -155,8 +156,6 @@ def levels(coach: Coach, utterances: Sequence[Utterance], params: RoomParams = R
         ref = echo_rms if during else echo_level
         target = 0.0 if u.user_to_echo_db is None else u.user_to_echo_db
         gain = target - db(user_rms) + db(ref) if u.user_to_echo_db is not None else u.gain_db
-        span = np.flatnonzero(active_frames(np.asarray(u.pcm, np.float32), rate))
-        start = u.time_s + (span[0] * 0.02 if len(span) else 0.0)
-        end = u.time_s + ((span[-1] + 1) * 0.02 if len(span) else len(u.pcm) / rate)
+        start, end = (u.time_s + t for t in speech_span(u.pcm, rate))
         out.append(UtteranceTruth(start, end, gain, target, during))
     return out

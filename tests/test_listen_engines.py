@@ -16,7 +16,7 @@ from voice_coach.listen.engines.vosk_engine import VoskRecognizer, check_model_d
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import load_language
 from voice_coach.sim.bumps import bumps
-from voice_coach.sim.room import active_frames, synthetic_ir
+from voice_coach.sim.room import speech_span, synthetic_ir
 from voice_coach.sim.speakers import DEFAULT_ENGLISH_VOICES, UserVoices
 
 ENGLISH = [  # several phrasings for the commands where a miss or a false hit costs most
@@ -129,7 +129,7 @@ def _in_bedroom(speech: np.ndarray) -> tuple[np.ndarray, float]:
     last active frame ends, s."""
     ir = synthetic_ir(0.5, 3.0, 16000, np.random.default_rng(3))
     wet = np.convolve(speech, ir)[: len(speech) + len(ir)].astype(np.float32)
-    end = (np.flatnonzero(active_frames(speech))[-1] + 1) * 0.02
+    end = speech_span(speech)[1]
     return np.concatenate([np.zeros(8000, np.float32), wet]), 0.5 + end
 
 

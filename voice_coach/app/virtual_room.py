@@ -19,7 +19,7 @@ import numpy as np
 from voice_coach.app.coach import LogEntry
 from voice_coach.app.daemon import Daemon, DeviceEvent, ListenerLike
 from voice_coach.app.devices_watch import Watched
-from voice_coach.sim.room import active_frames
+from voice_coach.sim.room import speech_span
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,7 @@ class ScriptedUser:
         self._schedule(now, pcm, line.gain_db)
         # The line ends with its last word, not with the silence its recording trails off in:
         # a reply may come while that silence still plays, and the user hears it.
-        active = np.flatnonzero(active_frames(pcm, self._rate))
-        end = now + ((active[-1] + 1) * 0.02 if len(active) else len(pcm) / self._rate)
+        end = now + speech_span(pcm, self._rate)[1]
         self.said.append((now, end, line.text))
         if self.on_say is not None:
             self.on_say(now, line.text)

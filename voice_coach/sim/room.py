@@ -92,6 +92,15 @@ def active_frames(x: np.ndarray, rate: int = 16000, frame_s: float = 0.02) -> np
     return energy > energy.max() * 10 ** (-_ACTIVE_DB / 10)
 
 
+def speech_span(pcm: np.ndarray, rate: int = 16000) -> tuple[float, float]:
+    """(start of the first, end of the last) active 20 ms frame of an utterance, seconds from
+    its first sample; the whole recording when no frame is active."""
+    span = np.flatnonzero(active_frames(np.asarray(pcm, np.float32), rate))
+    if not len(span):
+        return 0.0, len(pcm) / rate
+    return span[0] * 0.02, (span[-1] + 1) * 0.02
+
+
 def synthetic_ir(rt60_s: float, drr_db: float, rate: int, rng: np.random.Generator) -> np.ndarray:
     """Direct path (1.0 at t=0) plus an exponentially decaying, slightly darkened noise tail."""
     if rt60_s <= 0:
@@ -266,9 +275,7 @@ def render_scene(
         relative = u.user_to_echo_db is not None and ref_rms > 0
         gain = u.user_to_echo_db - db(user_rms) + db(ref_rms) if relative else u.gain_db
         ratio = db(user_rms) + gain - db(ref_rms) if ref_rms > 0 else None
-        span = np.flatnonzero(active_frames(np.asarray(u.pcm, np.float32), rate))
-        start = u.time_s + (span[0] * 0.02 if len(span) else 0.0)
-        end = u.time_s + ((span[-1] + 1) * 0.02 if len(span) else len(u.pcm) / rate)
+        start, end = (u.time_s + t for t in speech_span(u.pcm, rate))
         truth.append(UtteranceTruth(start, end, gain, ratio, during))
         users.append((u.time_s, u.pcm, gain))
     return render(reference, ref_rate, params, users=users)[: len(echo)], truth

@@ -209,6 +209,7 @@ class SphinxRecognizer:
             self._decoder.end_utt()
             self._in_utt = False
         self._utt_frames = []
+        self._tail = 0
         self._pending = self._pending_vad = self._pending_onset = np.zeros(0, dtype=np.int16)
 
     def _frame_in(self, frame: bytes, opening: np.ndarray, closing: np.ndarray
@@ -263,9 +264,10 @@ class SphinxRecognizer:
         return None
 
     def _phrase_said(self) -> float | None:
-        """Stream time at which a whole phrase of the table ended, when the decoder's running
-        best path is that phrase followed by EARLY_SILENCE_FRAMES of sentence end; else
-        None."""
+        """Stream time at which a whole phrase of the table ended, when the decoded signal has
+        gone quiet (EARLY_QUIET_*) and the decoder's running best path is that phrase followed
+        by its EARLY_SILENCE_FRAMES of sentence end; else None. The cheap level test comes
+        first: the running best path is read only in the quiet frames after a word."""
         if max(self._levels) > self._peak * 10 ** (-EARLY_QUIET_DB / 10):
             return None
         hyp = self._decoder.hyp()
