@@ -98,7 +98,10 @@ def test_wake_mode_ignores_bare_commands_and_hears_the_wake_phrase(
         coach: Coach, voices: UserVoices) -> None:
     listener = english()
     listener.set_mode("wake")
-    said = ["pause", "hey coach", "stop", "hey coach"]
+    # Three wake phrases, each running into the coach's next line: one heard is enough here
+    # (rates: bench/bench_listen.py). Here the 2nd is missed in every run; on a CI machine
+    # (Piper's audio differs slightly between machines) the 1st was missed as well.
+    said = ["pause", "hey coach", "stop", "hey coach", "next", "hey coach"]
     times = [end + 0.1 for _, end, _ in coach.lines[2:2 + len(said)]]
     utterances = [Utterance(t, voices.say(s, "festival:kal"), user_to_echo_db=0.0)
                   for t, s in zip(times, said, strict=True)]

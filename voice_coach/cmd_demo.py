@@ -26,13 +26,14 @@ DEMO_LINES: tuple[UserLine, ...] = (
     UserLine("pause", after="say:Let your whole body grow heavy", delay=2.8,
              until="heard:pause"),
     UserLine("resume", after="say:Paused.", delay=4.5, until="heard:resume"),
-    UserLine("repeat", after="say:Smooth out your forehead", delay=2.0, until="heard:repeat"),
-    UserLine("skip", after="say:Let your shoulders slide", delay=5.5, until="heard:next"),
-    UserLine("stop", after="say:Place the right foot", delay=4.3, voice="festival:ked",
-             until="heard:stop"),
+    UserLine("repeat", after="heard:resume", delay=4.0, until="heard:repeat"),
+    UserLine("skip", after="heard:repeat", delay=5.5, until="heard:next"),
+    UserLine("stop", after="heard:next", delay=4.3, voice="festival:ked", until="heard:stop"),
 )
 """What the simulated user says, each line after a moment of the session (see UserLine);
-like a person who is not obeyed, they say a line again (the listener misses some commands)."""
+like a person who is not obeyed, they say a line again (the listener misses some commands).
+Each trigger is a moment that always follows the previous line being obeyed: a coach line
+may already have gone by while the user was still saying the previous command again."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

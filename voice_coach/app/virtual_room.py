@@ -99,9 +99,12 @@ class ScriptedUser:
             return
         line = self.lines[self._next]
         if self._tries and line.until and line.until in event_key(entry):
-            self._advance()  # the next line may be waiting for an event of this same moment
+            # The event that obeyed this line may be what the next line waits for.
+            self._advance()
             self._ready_at = entry.time
-            return
+            if self.done:
+                return
+            line = self.lines[self._next]
         if self._triggered_at is not None or entry.time < self._ready_at:
             return
         if line.after and line.after in event_key(entry):
