@@ -60,7 +60,8 @@ class Plan:
 
     @property
     def key(self) -> str:
-        return scene_key([VERSION, asdict(self)])
+        cut = ["cut in a gap"] if self.seconds is not None else []
+        return scene_key([VERSION, asdict(self), *cut])
 
 
 def command_phrases(all_phrases: bool) -> list[tuple[str, str]]:
@@ -159,10 +160,33 @@ def build(plan: Plan, cache: Path) -> Scene:
         scene = clean_scene(lines, 22050, plan.name)
     else:
         coach = coach_stream(plan.coach, cache)
-        ref = coach.pcm if plan.seconds is None else coach.pcm[: int(plan.seconds * coach.rate)]
+        ref = coach.pcm if plan.seconds is None else \
+            coach.pcm[: cut_in_gap(coach.pcm, coach.rate, plan.seconds)]
         scene = _build_mixed(plan, lines, ref, coach.rate, cache)
     save_scene(scene, cache, plan.key)
     return scene
+
+
+CUT_SILENCE_S = 0.8
+"""Silence a cut coach stream ends with: longer than the speaker-to-mic delay plus the room's
+reverberation, so the mic hears all of the echo of what was played."""
+
+
+def cut_in_gap(pcm: np.ndarray, rate: int, seconds: float) -> int:
+    """Samples of ``pcm`` to keep for about ``seconds``: up to the end of the last stretch of
+    ``CUT_SILENCE_S`` of silence before that. Cut mid-word, the last ~0.1 s the speaker played
+    would never reach the mic, and the cancellers, still subtracting its echo, would make
+    words of it (the bumps scene's last "resume", at its very end)."""
+    frame = rate // 100
+    end = min(len(pcm), int(seconds * rate)) // frame
+    loud = np.abs(pcm[: end * frame].reshape(-1, frame)).max(axis=1) > 1e-3
+    need = round(CUT_SILENCE_S * 100)
+    quiet = 0
+    for f in range(end - 1, -1, -1):
+        quiet = 0 if loud[f] else quiet + 1
+        if quiet >= need:
+            return (f + need) * frame
+    return end * frame
 
 
 def echo_of(ref: np.ndarray, rate: int, room: str, cache: Path, what: object) -> np.ndarray:
