@@ -22,9 +22,11 @@ from voice_coach.listen.linear_aec import LinearCanceller
 from voice_coach.listen.onset import onset_signal
 from voice_coach.listen.voice_detect import VoiceOverEcho
 
-LINEAR_READY_UPDATES = 3
+LINEAR_READY_UPDATES = 8
 """Room estimates (one per second of coach speech after the first 2 s) before the recognizer
-switches from AEC3's output to the linear canceller's: until then it removes little."""
+switches from AEC3's output to the linear canceller's: until then it removes little (after 3,
+4-7 dB of the echo when a hum came in the first seconds, and the coach's next words were
+heard as "resume")."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ reference and mic (Welch frames of ``ANALYSIS`` samples, averaged with forgettin
 reference filtered by it is subtracted. A user's voice is uncorrelated with the reference, so
 it leaves the estimate unbiased and passes through untouched; what remains of the echo is the
 speaker's non-linear distortion and the estimate's error (15-25 dB below the echo here).
+Each frame's bins are averaged in with the share of the mic the current estimate explains
+(``_echo_share``): with knocks and hums averaged in at full weight the estimate stayed 14-16 dB
+short of the echo, and the coach's residual decoded as commands where it started a line
+(listening bench, bumps scene: 18 false commands/h -> 0; other people talking 12/h -> 0).
 
 Why not a library: livekit's AEC3 has no linear-only output, and speexdsp's MDF canceller
 without its preprocessor (PyPI ``pyaec``) diverged as soon as a user talked over the coach
@@ -26,6 +30,9 @@ TAPS = 12000
 """Filter length, samples (0.75 s): speaker-to-mic delay plus the loud part of the reverb."""
 FORGET = 0.95
 """Weight of the old spectra at each update (one update per half frame: ~20 s memory)."""
+MIN_WEIGHT = 0.3
+"""Least weight of a bin in an update: the estimate keeps learning where it explains little
+(a bin it has not heard yet, a speaker that moved), more slowly the lower this is."""
 MIN_REFERENCE_RMS = 1e-3
 """A frame whose reference is quieter than this (digital silence, a paused coach) teaches
 nothing about the room and is skipped."""
@@ -94,11 +101,22 @@ class LinearCanceller:
     def _update(self, ref: np.ndarray, mic: np.ndarray) -> None:
         x = np.fft.rfft(ref * self._window)
         y = np.fft.rfft(mic * self._window)
-        self._sxy = self.forget * self._sxy + np.conj(x) * y
-        self._sxx = self.forget * self._sxx + np.abs(x) ** 2
+        weight = self._echo_share(x, y)
+        self._sxy = self.forget * self._sxy + weight * np.conj(x) * y
+        self._sxx = self.forget * self._sxx + weight * np.abs(x) ** 2
         # Regularized so bins the coach's voice never reaches do not blow up.
         h = np.fft.irfft(self._sxy / (self._sxx + 1e-3 * np.mean(self._sxx) + 1e-12),
                          self.analysis)
         self._h = h[: self.taps] * self._taper
         self._spectra = {}
         self.updates += 1
+
+    def _echo_share(self, x: np.ndarray, y: np.ndarray) -> np.ndarray | float:
+        """Per bin, how much of the mic frame the current estimate explains as echo (at
+        least ``MIN_WEIGHT``): a frame's bins are averaged in with that weight, so a knock, a
+        hum or a voice teaches the estimate little about the room."""
+        if self._h is None:
+            return 1.0
+        predicted = x * np.fft.rfft(self._h, self.analysis)
+        echo, rest = np.abs(predicted) ** 2, np.abs(y - predicted) ** 2
+        return np.maximum(echo / (echo + rest + 1e-30), MIN_WEIGHT)
