@@ -32,7 +32,10 @@ FORGET = 0.95
 """Weight of the old spectra at each update (one update per half frame: ~20 s memory)."""
 MIN_WEIGHT = 0.3
 """Least weight of a bin in an update: the estimate keeps learning where it explains little
-(a bin it has not heard yet, a speaker that moved), more slowly the lower this is."""
+(a bin it has not heard yet, a speaker that moved), more slowly the lower this is. Measured
+on 50 s of Piper speech: with loud knocks and hums all along, 17-21 dB of the echo removed
+after 30 s (full weight: 14-16 dB); after the speaker moved (new delay, gain and reverb),
+5 dB in the next 10-30 s (full weight: 9 dB); after a 6 dB volume change, 14 dB (16 dB)."""
 MIN_REFERENCE_RMS = 1e-3
 """A frame whose reference is quieter than this (digital silence, a paused coach) teaches
 nothing about the room and is skipped."""
