@@ -74,8 +74,8 @@ listening bench (same scenes): decision latency p50 / p95 480 / 600 ms without e
 260 / 400 ms at 6 (12 costly), 220 / 360 ms at 4 (8 costly), 220 / 340 ms with the trial
 finish (``_try_finish``), with no false command over coach, talk or knocks; commands heard
 83.6 -> 84.4 -> 86.9 -> 86.8 % (reverberation decoded as one more word goes away: "what can
-i say that"). At 4 (10) with EARLY_QUIET_DB 15, "keep going
-straight" from the talk scene was cut to "keep going"."""
+i say that"). At 4 (10) with EARLY_QUIET_DB 15, "keep going straight" from the talk scene
+was cut to "keep going"."""
 COSTLY_EARLY_SILENCE_FRAMES = 8
 """The same for phrases of COSTLY_COMMANDS (0.08 s): a comma pause after "next" in "next, roll
 onto your side" holds the sentence end 0.06-0.13 s (festival voices), and mistaking it
@@ -286,8 +286,9 @@ class SphinxRecognizer:
     def _phrase_said(self) -> float | None:
         """Stream time at which a whole phrase of the table ended, when the decoded signal has
         gone quiet (EARLY_QUIET_*) and the decoder's running best path is that phrase followed
-        by its EARLY_SILENCE_FRAMES of sentence end; else None. The cheap level test comes
-        first: the running best path is read only in the quiet frames after a word."""
+        by its EARLY_SILENCE_FRAMES of sentence end; else None (and, when the path closed
+        something else, ``_try_finish``). The cheap level test comes first: the running best
+        path is read only in the quiet frames after a word."""
         if max(self._levels) > self._peak * 10 ** (-EARLY_QUIET_DB / 10):
             return None
         hyp = self._decoder.hyp()
@@ -311,8 +312,9 @@ class SphinxRecognizer:
     def _try_finish(self, end: float) -> None:
         """The running best path lags the final search: "from the </s>" while the final
         result is "from the beginning". Once per utterance, finish it here; when the result
-        is a whole phrase (held as long as the phrase needs), keep it in ``_tried_finish``,
-        else decode the utterance again from its start, as if nothing had happened."""
+        is a whole phrase (held as long as the phrase needs), keep it in ``_tried_finish``
+        for ``_frame_in`` to return, else decode the utterance again from its start and go
+        on."""
         if self._tried:
             return
         self._tried = True
