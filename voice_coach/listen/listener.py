@@ -66,6 +66,11 @@ DELAY_RELIABLE = 0.3
 """Delay-estimate confidence from which the estimate alone places the coach's words."""
 PLAYBACK_AUDIBLE_RMS = 10 ** (-45 / 20)
 """Playback RMS above which the coach counts as audible during a word (-45 dBFS)."""
+ECHO_LEARNING_S = 3.0
+"""Seconds of audible playback the cancellers must have heard before a command said while the
+coach is audible counts: before that AEC3 and the linear canceller leave the coach's voice
+nearly whole, and its first words can decode as a command the echo gate cannot tell from
+the user's ("Which practice?" heard as "repeat" in the demo's first coach line)."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
 
@@ -131,6 +136,7 @@ class Listener:
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
+        self._playback_heard = 0  # samples of audible playback fed to the cancellers
         self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
         self._mode = "session"
         self._active = self._decoder("session", ())
@@ -229,6 +235,8 @@ class Listener:
     def _step(self, mic: np.ndarray, reference: np.ndarray, now: float) -> list[Heard]:
         if self._ref is not None:
             self._delay.update(mic, reference)
+            if np.mean(np.square(reference, dtype=np.float64)) > PLAYBACK_AUDIBLE_RMS**2:
+                self._playback_heard += len(reference)
         out = self._front.process(mic, reference)
         if out.voice is not None and self.on_voice is not None:
             self.on_voice(out.voice)
@@ -266,7 +274,8 @@ class Listener:
                 log.info("rejected %r: no voice in it, only sound", parsed.command)
                 self.rejections.append((now, parsed.command, "no voice"))
                 continue
-            why = self._echo_verdict(hyp, parsed.command, parsed.confidence)
+            why = self._learning_echo(hyp) or \
+                self._echo_verdict(hyp, parsed.command, parsed.confidence)
             if why:
                 log.info("rejected %r as echo: %s", parsed.command, why)
                 self.rejections.append((now, parsed.command, why))
@@ -312,6 +321,14 @@ class Listener:
         offset = self._active.offset
         return [(round((offset + w.start * RATE) / FRAME), round((offset + w.end * RATE) / FRAME))
                 for w in words]
+
+    def _learning_echo(self, hyp: Hypothesis) -> str:
+        """Why a command over the coach's voice cannot count yet (ECHO_LEARNING_S), or ""."""
+        if not self.echo_check or self._playback_heard >= ECHO_LEARNING_S * RATE:
+            return ""
+        if not self._coach_audible(hyp.words):
+            return ""
+        return f"the echo path is still being learned ({self._playback_heard / RATE:.1f} s)"
 
     def _echo_verdict(self, hyp: Hypothesis, command: str, confidence: float) -> str:
         if not self.echo_check or self._ref is None:
