@@ -175,7 +175,6 @@ class SphinxRecognizer:
         self._utt_start = 0.0
         self._cmn_start: object = None  # the cepstral mean the utterance started from
         self._tried = False  # whether the utterance was finished once on trial
-        self._first_piece = 0  # frames fed to the decoder in its first piece (the look-back)
         self._tried_finish: Hypothesis | None = None  # that trial's phrase, to be returned
         self._frame_shift = 1.0 / 100  # PocketSphinx feature frames: 100 per second
 
@@ -253,7 +252,6 @@ class SphinxRecognizer:
             self._in_utt = True
             self._utt_start = self.time - len(self._recent) * self._frame / SAMPLE_RATE
             self._utt_frames = [f for f, _ in self._recent]
-            self._first_piece = len(self._utt_frames)
             self._peak = max(self._levels)
             self._late_start = 0 if closing_opens else None
             self._decoder.process_raw(b"".join(self._utt_frames))
@@ -326,15 +324,13 @@ class SphinxRecognizer:
                 segs[-1].end_frame - segs[-1].start_frame + 1 >= needed:
             self._tried_finish = hyp
             return
-        # Fed in the same pieces as before, from the same cepstral mean. Not bit-exact: the
-        # front end's noise tracking has moved on (measured on 150 single phrases: a few
-        # non-commands decode to other non-commands; on the bench, the same detections).
+        # From the same cepstral mean. Not bit-exact: the front end's noise tracking has moved
+        # on (measured on 150 single phrases: a few non-commands decode to other non-commands,
+        # whether the frames go in as one piece or as first fed; on the bench, the same
+        # detections).
         self._decoder.set_cmn(self._cmn_start)
         self._decoder.start_utt()
-        first = self._first_piece
-        self._decoder.process_raw(b"".join(self._utt_frames[:first]))
-        for frame in self._utt_frames[first:]:
-            self._decoder.process_raw(frame)
+        self._decoder.process_raw(b"".join(self._utt_frames))
 
     def _is_speech(self, vad: pocketsphinx.Vad, frame: np.ndarray) -> bool:
         # PocketSphinx's VAD can latch "speech" on digital silence (exact zeros, as from a
