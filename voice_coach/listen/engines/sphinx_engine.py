@@ -41,6 +41,16 @@ _FILLERS = {"<s>", "</s>", "<sil>", "[noise]", "<unk>"}
 PHRASE_REPEATS = 3
 """How many times each phrase appears in the language-model corpus (garbage lines: once)."""
 
+DISCOUNT_MASS = 0.2
+"""Share of each seen n-gram's probability that ArpaBoLM gives to backoff (its default: 0.5).
+Backoff is what lets the decoder leave a phrase half-way for garbage words ("next long" for
+"next one", "go" for "go on"); the garbage runs have their own n-grams. Measured on the
+listening bench (same scenes): commands heard 86.8 -> 88.4 %, at -6 dB over the coach 81.1
+-> 84.9 %, still no false command over 30 min of coach, 10 min of talk and 10 min of knocks,
+and one in the 40 min of detection scenes (the coach's last word before a pause, "use",
+decoded as "resume"); at 0.1 and 0.05 (88.7, 89.3 %) other people's talk began to turn into
+phrases ("next one"). More phrase repeats (PHRASE_REPEATS 6) changed nothing (86.9 %)."""
+
 FRAME_SECONDS = 0.03
 """Voice-activity frame length, s."""
 LOOKBACK_FRAMES = 10
@@ -117,7 +127,7 @@ def build_lm(table: PhraseTable, path: Path, repeats: int = PHRASE_REPEATS) -> N
     """Write the table's ARPA language model to ``path``."""
     from pocketsphinx.lm import ArpaBoLM
 
-    model = ArpaBoLM(text=lm_corpus(table, repeats))
+    model = ArpaBoLM(text=lm_corpus(table, repeats), discount_mass=DISCOUNT_MASS)
     model.compute()
     model.write_file(str(path))
 
