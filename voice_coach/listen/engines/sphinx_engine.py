@@ -48,8 +48,9 @@ Backoff is what lets the decoder leave a phrase half-way for garbage words ("nex
 listening bench (same scenes): commands heard 86.8 -> 88.4 %, at -6 dB over the coach 81.1
 -> 84.9 %, still no false command over 30 min of coach, 10 min of talk and 10 min of knocks,
 and one in the 40 min of detection scenes (the first words of a coach line after 1.3 s of
-silence, "use" before, decoded as "resume"); at 0.1 and 0.05 (88.7, 89.3 %) other people's talk began to turn into
-phrases ("next one"). More phrase repeats (PHRASE_REPEATS 6) changed nothing (86.9 %)."""
+silence, "use" before, decoded as "resume"); at 0.1 and 0.05 (88.7, 89.3 %) other people's
+talk began to turn into phrases ("next one"). More phrase repeats (PHRASE_REPEATS 6) changed
+nothing (86.9 %)."""
 
 FRAME_SECONDS = 0.03
 """Voice-activity frame length, s."""
