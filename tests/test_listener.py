@@ -12,7 +12,6 @@ import pytest
 from listen_scene import Coach, coach_speech, during_lines, listen_live, match
 
 from voice_coach import replies
-from voice_coach.listen import listener as listener_module
 from voice_coach.listen.engine import Engine
 from voice_coach.listen.listener import Listener
 from voice_coach.listen.phrases import KNOWN_COMMANDS, load_language
@@ -131,36 +130,6 @@ def test_heard_time_is_on_the_mic_clock(coach: Coach, voices: UserVoices) -> Non
     heard, truth = listen_live(english(), coach, [utterance])
     hits = [h for h in heard if h.command == "pause"]
     assert hits and truth[0].end_s < hits[0].time < truth[0].end_s + 1.0
-
-
-@pytest.fixture(scope="module")
-def first_line(tmp_path_factory: pytest.TempPathFactory) -> Coach:
-    """The coach's first words, a 9 s line, with nothing before them to learn the room from."""
-    from voice_coach.speech.synth import Synthesizer
-
-    synth = Synthesizer(cache_dir=tmp_path_factory.getbasetemp() / "piper-cache")
-    return coach_speech(synth, [replies.HELP])
-
-
-@pytest.mark.parametrize(("phrase", "command", "at"), [("stop", "stop", 2.0),
-                                                      ("go back", "back", 1.2)])
-def test_commands_over_the_coachs_first_seconds_wait_for_the_cancellers(
-        first_line: Coach, voices: UserVoices, phrase: str, command: str, at: float,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # Before the cancellers have heard ECHO_LEARNING_S of playback, what they pass of the
-    # coach cannot be told from a voice, so nothing said over the coach counts (the demo's
-    # first line, "Which practice?", once decoded as "repeat"). A user's command shows it:
-    # loud enough to be heard through unlearned cancellers (+10 dB), it is rejected for that
-    # reason; without the rule it is obeyed.
-    utterance = [Utterance(at, voices.say(phrase, "festival:kal"), user_to_echo_db=10.0)]
-    listener = english()
-    heard, _ = listen_live(listener, first_line, utterance)
-    assert [h for h in heard if h.time < 5.0] == []
-    assert any(c == command and "still being learned" in why
-               for _, c, why in listener.rejections), list(listener.rejections)
-    monkeypatch.setattr(listener_module, "ECHO_LEARNING_S", 0.0)
-    heard, _ = listen_live(english(), first_line, utterance)
-    assert command in [h.command for h in heard if h.time < 5.0], heard
 
 
 def test_scene_module_is_importable_without_audio() -> None:
