@@ -133,6 +133,13 @@ def build_lm(table: PhraseTable, path: Path, repeats: int = PHRASE_REPEATS) -> N
     model.write_file(str(path))
 
 
+def _sentence_end_frames(segs: list[pocketsphinx.Segment]) -> int:
+    """Feature frames of the sentence end ("</s>") that closes a best path, 0 if it is open."""
+    if not segs or segs[-1].word != "</s>":
+        return 0
+    return segs[-1].end_frame - segs[-1].start_frame + 1
+
+
 class SphinxRecognizer:
     """Streaming PocketSphinx recognizer for one phrase table (English model)."""
 
@@ -307,16 +314,15 @@ class SphinxRecognizer:
         words = [_ALT_PRONUNCIATION.sub("", s.word).lower() for s in segs]
         words = [w for w in words if w not in _FILLERS and w[:1] not in "[+"]
         needed = self._early_frames.get(normalize(" ".join(words)))
-        if not segs or segs[-1].word != "</s>":
+        closed = _sentence_end_frames(segs)
+        if not closed:
             return None
-        last = segs[-1]
+        end = self._utt_start + segs[-1].start_frame * self._frame_shift
         if needed is None:
-            if last.end_frame - last.start_frame + 1 >= EARLY_SILENCE_FRAMES:
-                self._try_finish(self._utt_start + last.start_frame * self._frame_shift)
+            if closed >= EARLY_SILENCE_FRAMES:
+                self._try_finish(end)
             return None
-        if last.end_frame - last.start_frame + 1 < needed:
-            return None
-        return self._utt_start + last.start_frame * self._frame_shift
+        return end if closed >= needed else None
 
     def _try_finish(self, end: float) -> None:
         """The running best path lags the final search: "from the </s>" while the final
@@ -331,8 +337,7 @@ class SphinxRecognizer:
         hyp = self._result(self._utt_start, end)
         segs = list(self._decoder.seg() or ())
         needed = self._early_frames.get(hyp.text) if hyp is not None else None
-        if hyp is not None and needed is not None and segs and segs[-1].word == "</s>" and \
-                segs[-1].end_frame - segs[-1].start_frame + 1 >= needed:
+        if needed is not None and _sentence_end_frames(segs) >= needed:
             self._tried_finish = hyp
             return
         # From the same cepstral mean. Not bit-exact: the front end's noise tracking has moved
