@@ -90,21 +90,6 @@ def test_session_mode_accepts_exact_phrases_only() -> None:
         assert parser.last_rejection
 
 
-def test_embedded_finds_the_longest_phrase_and_its_words() -> None:
-    # Whether the other words may be ignored is the listener's call (the coach's voice run
-    # into the command); the parser only finds the phrase and checks it like a whole one.
-    parser = CommandParser(load_language("en"), "session")
-    parsed, sub = parser.embedded(hyp("stop the session the"))
-    assert (parsed.command, sub.text) == ("stop", "stop the session")
-    assert [w.word for w in sub.words] == ["stop", "the", "session"]
-    assert (sub.start, sub.end) == (1.0, pytest.approx(2.2))
-    parsed, sub = parser.embedded(hyp("the pause"))
-    assert (parsed.command, sub.start) == ("pause", pytest.approx(1.4))
-    assert parser.embedded(hyp("stop the", conf=0.2)) is None  # "stop" needs 0.7
-    assert parser.embedded(hyp("the and it")) is None
-    assert parser.embedded(hyp("pause")) is None  # a whole phrase is parse()'s
-
-
 def test_confidence_minimum_is_per_command() -> None:
     parser = CommandParser(load_language("en"), "session")
     assert parser.parse(hyp("pause", conf=0.5)).command == "pause"

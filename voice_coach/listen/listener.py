@@ -8,7 +8,7 @@ Per block: resample to 16 kHz -> wait for the reference of the same stretch (the
 resampler holds back ~20 ms) -> echo front end (front_end.py: AEC3 for endpoints and voice
 detection, a linear canceller for the recognizer, and an onset signal that hears a quiet
 voice over the coach sooner: onset.py) -> recognizer restricted to the mode's
-phrases (plus a garbage path) -> strict parser (or the run-in rule, run_in.py) -> voice check
+phrases (plus a garbage path) -> strict parser -> voice check
 (speech_check.py: Silero hears a voice in the words) -> echo gate (residual level, what the
 coach itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
 """
@@ -35,11 +35,10 @@ from voice_coach.listen.engine import Engine
 from voice_coach.listen.engines.base import Hypothesis, Recognizer, Word, as_int16
 from voice_coach.listen.front_end import EchoFrontEnd
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
-from voice_coach.listen.parser import CommandParser, ParsedCommand
+from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
-from voice_coach.listen.run_in import run_in_command
 from voice_coach.listen.speech_check import SpeechCheck
 from voice_coach.listen.vad_feed import VadFeed
 
@@ -265,11 +264,9 @@ class Listener:
                 parsed = parser.parse(hyp.alternative)
                 hyp = hyp if parsed is None else hyp.alternative
             if parsed is None:
-                parsed, hyp = self._embedded(hyp) or (None, hyp)
-                if parsed is None:
-                    log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end),
-                              hyp.text, why)
-                    continue
+                log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end), hyp.text,
+                          why)
+                continue
             if not self._speech.voiced(*self._samples_of(hyp.words)):
                 log.info("rejected %r: no voice in it, only sound", parsed.command)
                 self.rejections.append((now, parsed.command, "no voice"))
@@ -282,13 +279,6 @@ class Listener:
                 continue
             out.append(Heard(parsed.command, now, parsed.text, parsed.confidence))
         return out
-
-    def _embedded(self, hyp: Hypothesis) -> tuple[ParsedCommand, Hypothesis] | None:
-        found = run_in_command(self._active.parser, hyp, self._coach_audible,
-                               lambda words: self._front.energy.levels(self._spans(words))[1])
-        if found is not None:
-            log.debug("heard %r with the coach's words around it: %r", found[1].text, hyp.text)
-        return found
 
     def _coach_audible(self, words: Sequence[Word]) -> bool:
         """Whether the coach's playback (moved by the estimated delay) had sound during

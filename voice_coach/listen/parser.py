@@ -97,24 +97,6 @@ class CommandParser:
         self.last_rejection = ""
         return ParsedCommand(command, confidence, text, hyp.decided)
 
-    def embedded(self, hyp: Hypothesis) -> tuple[ParsedCommand, Hypothesis] | None:
-        """The longest phrase of the mode that is a run of whole words inside a longer
-        hypothesis, as a command and the hypothesis of just its words; checked like
-        ``parse`` (duration, confidence). Whether the other words may be ignored (the coach's
-        voice, not the user's) is for the caller to judge."""
-        words = hyp.words
-        for n in range(len(words) - 1, 0, -1):
-            for i in range(len(words) - n + 1):
-                run = words[i:i + n]
-                if self._match(" ".join(normalize(w.word) for w in run)) is None:
-                    continue
-                sub = Hypothesis(text=" ".join(w.word for w in run), words=run,
-                                 start=run[0].start, end=run[-1].end, decided=hyp.decided)
-                parsed = self.parse(sub)
-                if parsed is not None:
-                    return parsed, sub
-        return None
-
     def _match(self, text: str) -> str | None:
         wake = self.table.wake
         rest = text[len(wake):].strip() if text == wake or text.startswith(wake + " ") else None
