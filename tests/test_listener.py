@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from listen_scene import (
+    ROOM,
     Coach,
     NoiselessPiper,
     coach_speech,
     during_lines,
+    listen,
     listen_live,
     match,
 )
@@ -23,7 +26,7 @@ from voice_coach.listen import listener as listener_module
 from voice_coach.listen.engine import Engine
 from voice_coach.listen.listener import Listener
 from voice_coach.listen.phrases import KNOWN_COMMANDS, load_language
-from voice_coach.sim.room import Utterance
+from voice_coach.sim.room import Utterance, render
 from voice_coach.sim.speakers import UserVoices
 
 PHRASE = {"back": "go back", "restart": "start over", "slower": "slow down",
@@ -130,6 +133,28 @@ def test_choice_mode_hears_routine_titles(coach: Coach, voices: UserVoices) -> N
     heard, truth = listen_live(listener, coach, utterances)
     found = match(heard, truth, ["lower-back-hip", "bedtime-breathing"])
     assert any(h is not None for h in found), heard
+
+
+@pytest.mark.parametrize(("pause_s", "rule", "obeyed"), [(0.3, True, False), (0.3, False, True),
+                                                      (1.0, True, True)])
+def test_a_command_that_ends_someone_elses_sentence_is_not_obeyed(
+        voices: UserVoices, pause_s: float, rule: bool, obeyed: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The recognizer splits speech at pauses: "... with the children | go back" is one
+    # sentence; "go back" a second later is a command. Without the rule the split is obeyed,
+    # so the first case fails for the rule's reason, not because the two were one utterance.
+    if not rule:
+        monkeypatch.setattr(listener_module, "CONTINUATION_S", 0.0)
+    sentence = voices.say("we sat down with the children", "festival:kal")
+    command = voices.say("go back", "festival:kal")
+    at = 0.5 + len(sentence) / 16000 + pause_s
+    mic = render(np.zeros(round((at + len(command) / 16000 + 1.5) * 16000), np.float32), 16000,
+                 ROOM, users=[(0.5, sentence, 0.0), (at, command, 0.0)])
+    listener = english()
+    heard = [h.command for h in listen(listener, mic, None)]
+    assert heard == (["back"] if obeyed else []), (heard, list(listener.rejections))
+    if not obeyed:
+        assert "follows other speech" in listener.rejections[-1][2]
 
 
 def test_heard_time_is_on_the_mic_clock(coach: Coach, voices: UserVoices) -> None:
