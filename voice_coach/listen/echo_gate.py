@@ -124,11 +124,17 @@ PAD_S = 0.3
 """Silence around a decoded reference stretch, so the recognizer's VAD opens and closes."""
 
 
+def is_coach_residual(echo_dbfs: float, residual_db: float, params: GateParams) -> bool:
+    """Whether words with these levels (``Evidence``'s) were the coach's voice left over by the
+    canceller: the coach was audible and what remained is far below what was removed."""
+    return echo_dbfs > params.coach_active_dbfs and residual_db < params.min_residual_db
+
+
 def verdict(command: str, confidence: float, evidence: Evidence, table_phrases: Sequence[str],
             params: GateParams, min_confidence: float) -> str:
     """"" to accept, else why the command is taken for echo."""
     active = evidence.echo_dbfs > params.coach_active_dbfs
-    if active and evidence.residual_db < params.min_residual_db:
+    if is_coach_residual(evidence.echo_dbfs, evidence.residual_db, params):
         return f"echo residual {evidence.residual_db:.1f} dB < {params.min_residual_db:.1f} dB"
     said = phrase_in(evidence.reference_text, table_phrases) if evidence.reference_text else None
     if said is not None:

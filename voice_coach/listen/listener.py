@@ -30,6 +30,7 @@ from voice_coach.listen.echo_gate import (
     Evidence,
     GateParams,
     ReferenceDecoder,
+    is_coach_residual,
     verdict,
 )
 from voice_coach.listen.engine import Engine
@@ -356,9 +357,8 @@ class Listener:
             return ""
         if not self._speech.voiced(*other.samples):
             return ""
-        echo_dbfs, residual_db = self._front.heard_energy.levels(other.spans)
-        if echo_dbfs > self.gate.coach_active_dbfs and residual_db < self.gate.min_residual_db:
-            return ""  # what came before was the coach's residual, not a voice
+        if is_coach_residual(*self._front.heard_energy.levels(other.spans), self.gate):
+            return ""
         return f"follows other speech ({other.text!r}) after {gap:.2f} s"
 
     def _learning_echo(self, hyp: Hypothesis) -> str:
