@@ -95,7 +95,7 @@ class _Other:
     text: str
     samples: tuple[int, int]
     """Its words' span on the cleaned clock, samples."""
-    spans: list[tuple[int, int]]
+    spans: tuple[tuple[int, int], ...]
     """Its words' energy-log frame spans."""
 
 
@@ -294,7 +294,8 @@ class Listener:
                           why)
                 if hyp.words:
                     self._other = _Other(self._mic_time(hyp.end), hyp.text,
-                                         self._samples_of(hyp.words), self._spans(hyp.words))
+                                         self._samples_of(hyp.words),
+                                         tuple(self._spans(hyp.words)))
                 continue
             why = self._continues_other_speech(hyp)
             if why:
