@@ -22,7 +22,7 @@ from listen_scene import (
 )
 
 from voice_coach import replies
-from voice_coach.listen import listener as listener_module
+from voice_coach.listen import acceptance as acceptance_module
 from voice_coach.listen.engine import Engine
 from voice_coach.listen.listener import Listener
 from voice_coach.listen.phrases import KNOWN_COMMANDS, load_language
@@ -144,7 +144,7 @@ def test_a_command_that_ends_someone_elses_sentence_is_not_obeyed(
     # sentence; "go back" a second later is a command. Without the rule the split is obeyed,
     # so the first case fails for the rule's reason, not because the two were one utterance.
     if not rule:
-        monkeypatch.setattr(listener_module, "CONTINUATION_S", 0.0)
+        monkeypatch.setattr(acceptance_module, "CONTINUATION_S", 0.0)
     sentence = voices.say("we sat down with the children", "festival:kal")
     command = voices.say("go back", "festival:kal")
     at = 0.5 + len(sentence) / 16000 + pause_s
@@ -189,7 +189,7 @@ def test_commands_over_the_coachs_first_seconds_wait_for_the_cancellers(
     assert [h for h in heard if h.time < 5.0] == []
     assert any(c == command and "still being learned" in why
                for _, c, why in listener.rejections), list(listener.rejections)
-    monkeypatch.setattr(listener_module, "ECHO_LEARNING_S", 0.0)
+    monkeypatch.setattr(acceptance_module, "ECHO_LEARNING_S", 0.0)
     heard, _ = listen_live(english(), first_line, utterance)
     assert command in [h.command for h in heard if h.time < 5.0], heard
 

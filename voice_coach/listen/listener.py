@@ -8,10 +8,9 @@ Per block: resample to 16 kHz -> wait for the reference of the same stretch (the
 resampler holds back ~20 ms) -> echo front end (front_end.py: AEC3 for endpoints and voice
 detection, a linear canceller for the recognizer, and an onset signal that hears a quiet
 voice over the coach sooner: onset.py) -> recognizer restricted to the mode's
-phrases (plus a garbage path) -> strict parser -> said on its own (not the rest of a
-sentence the recognizer split at a pause: CONTINUATION_S) -> voice check
-(speech_check.py: Silero hears a voice in the words) -> echo gate (residual level, what the
-coach itself said then). With Vosk, Silero VAD ends utterances early (Vosk waits ~1 s).
+phrases (plus a garbage path) -> strict parser -> the checks that the command was the user's,
+said on its own (acceptance.py). With Vosk, Silero VAD ends utterances early (Vosk waits
+~1 s).
 """
 
 from __future__ import annotations
@@ -24,17 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.listen.acceptance import Acceptance, WordClock
 from voice_coach.listen.delay import DelayEstimator
-from voice_coach.listen.echo_gate import (
-    FRAME,
-    Evidence,
-    GateParams,
-    ReferenceDecoder,
-    is_coach_residual,
-    verdict,
-)
+from voice_coach.listen.echo_gate import FRAME, GateParams, ReferenceDecoder
 from voice_coach.listen.engine import Engine
-from voice_coach.listen.engines.base import Hypothesis, Recognizer, Word, as_int16
+from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
 from voice_coach.listen.front_end import EchoFrontEnd
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
 from voice_coach.listen.parser import CommandParser
@@ -57,52 +50,11 @@ PocketSphinx gives correct commands posteriors well below the table's clean-spee
 (measured: 10/13 -> 11/13 and 12/13 -> 13/13 festival commands, no false ones added)."""
 VAD_SILENCE_S = 0.2
 """Non-speech after speech at which the VAD ends an utterance for engines that wait longer."""
-REFERENCE_SLACK_S = 0.25
-"""How far a word in the coach's playback may be from the command's words (after the
-estimated delay) and still count as the same words, s."""
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
-DELAY_RELIABLE = 0.3
-"""Delay-estimate confidence from which the estimate alone places the coach's words."""
-PLAYBACK_AUDIBLE_RMS = 10 ** (-45 / 20)
-"""Playback RMS above which the coach counts as audible during a word (-45 dBFS)."""
-ECHO_LEARNING_S = 3.0
-"""Seconds of audible playback the cancellers must have heard before a command said while the
-coach is audible counts: before that AEC3 and the linear canceller leave the coach's voice
-nearly whole, and its first words can decode as a command the echo gate cannot tell from
-the user's ("Which practice?" heard as "repeat" in the demo's first coach line)."""
-CONTINUATION_S = 0.5
-"""A command that starts less than this long after a voice's non-command words ended is taken
-for the rest of that sentence: the recognizer splits speech at pauses, and "... for the
-children | in the back" decoded as "go back" (0.94) in the other-people-talking scene. Words
-the echo gate would take for the coach's residual do not count, so a command said right
-after the coach stops is still heard; nor do words over the coach before the cancellers have
-learned the room (they pass the coach nearly whole: the likely way one fresh-clone CI run
-lost, in all four end-to-end tests, the routine's title said just after "Which practice?";
-not reproduced in 14 later renders). Measured on the listening bench (same renders): false
-commands in 10 min of talk 2 -> 1, commands heard unchanged (86.2 %, at -6 dB over the coach
-81.1 %), wrong commands 18 -> 17; counting overlapping decodes of the same speech (negative
-gaps) as well lost "volume down" and "speed up" at -6 dB."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
-
-
-@dataclass(frozen=True)
-class _Other:
-    """The last utterance that was not a command, for CONTINUATION_S."""
-
-    end: float
-    """Mic-stream time its last speech ended (the recognizer's word ends come earlier when
-    it ends a sentence in garbage words), s."""
-    text: str
-    samples: tuple[int, int]
-    """Its words' span on the cleaned clock, samples."""
-    spans: tuple[tuple[int, int], ...]
-    """Its words' energy-log frame spans."""
-    unlearned_echo: bool
-    """The coach was audible during it before the cancellers had learned the room
-    (ECHO_LEARNING_S): then it was most likely the coach, whatever its levels say."""
 
 
 @dataclass(frozen=True)
@@ -143,12 +95,8 @@ class Listener:
         """The language's phrase table as listened for (wake phrase included)."""
         self.mic_rate = mic_rate
         """Rate of the mic blocks given to ``process``, Hz."""
-        self.gate = gate or GateParams()
-        """Echo-gate thresholds."""
-        self.echo_check = echo_check
-        """Whether the gate rejects commands it takes for the coach's own voice."""
         self.rejections: deque[tuple[float, str, str]] = deque(maxlen=100)
-        """(time, command, why) of parsed commands the gate rejected (last 100)."""
+        """(time, command, why) of parsed commands the checks rejected (last 100)."""
         self.on_voice: Callable[[bool], None] | None = None
         """Called with True when a voice beyond the coach's echo starts and with False when it
         has ended: the app should duck the coach meanwhile (see voice_coach.listen.ducking)."""
@@ -159,6 +107,8 @@ class Listener:
         self._speech = SpeechCheck()
         self._latency = self._front.latency
         self._delay = DelayEstimator(RATE)
+        self._accept = Acceptance(self._front.heard_energy, self._speech, self._delay,
+                                  gate or GateParams(), echo_check)
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = VadFeed(VAD_SILENCE_S) if use_vad else None
         self._origin: float | None = None  # mic-stream time of listener sample 0
@@ -166,11 +116,9 @@ class Listener:
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
-        self._playback_heard = 0  # samples of audible playback fed to the cancellers
         self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
         self._mode = "session"
         self._active = self._decoder("session", ())
-        self._other: _Other | None = None
 
     # ----------------------------------------------------------------- public API
     @property
@@ -197,6 +145,7 @@ class Listener:
         with self._lock:
             if self._ref is None or self._ref.source_rate != rate:
                 self._ref = ReferenceBuffer(rate, quality=REFERENCE_QUALITY)
+                self._accept.reference = self._ref
             ref = self._ref
         ref.tap(np.asarray(block, np.float32), start_time)
 
@@ -266,8 +215,7 @@ class Listener:
     def _step(self, mic: np.ndarray, reference: np.ndarray, now: float) -> list[Heard]:
         if self._ref is not None:
             self._delay.update(mic, reference)
-            if np.mean(np.square(reference, dtype=np.float64)) > PLAYBACK_AUDIBLE_RMS**2:
-                self._playback_heard += len(reference)
+            self._accept.played(reference)
         out = self._front.process(mic, reference)
         if out.voice is not None and self.on_voice is not None:
             self.on_voice(out.voice)
@@ -286,134 +234,29 @@ class Listener:
 
     def _decide(self, hyps: list[Hypothesis], now: float) -> list[Heard]:
         out = []
+        decoder = self._active
+        clock = WordClock(self._origin or 0.0, decoder.offset, self._latency)
         for hyp in hyps:
-            parser = self._active.parser
-            parsed = parser.parse(hyp)
-            why = parser.last_rejection
+            parsed = decoder.parser.parse(hyp)
+            why = decoder.parser.last_rejection
             if parsed is None and hyp.alternative is not None:
                 # Opened early on the coach's residual, the utterance may have decoded as
                 # "garbage + command"; from where the closing signal opens it, as the command.
-                parsed = parser.parse(hyp.alternative)
+                parsed = decoder.parser.parse(hyp.alternative)
                 hyp = hyp if parsed is None else hyp.alternative
             if parsed is None:
-                log.debug("%.2f s: not a command: %s (%s)", self._mic_time(hyp.end), hyp.text,
+                log.debug("%.2f s: not a command: %s (%s)", clock.mic_time(hyp.end), hyp.text,
                           why)
-                if hyp.words:
-                    self._other = _Other(self._mic_time(hyp.end), hyp.text,
-                                         self._samples_of(hyp.words),
-                                         tuple(self._spans(hyp.words)),
-                                         bool(self._learning_echo(hyp)))
+                self._accept.not_a_command(hyp, clock)
                 continue
-            why = self._continues_other_speech(hyp)
+            why = self._accept.rejection(hyp, parsed.command, parsed.confidence, clock,
+                                         decoder.parser, decoder.reference)
             if why:
                 log.info("rejected %r: %s", parsed.command, why)
                 self.rejections.append((now, parsed.command, why))
                 continue
-            if not self._speech.voiced(*self._samples_of(hyp.words)):
-                log.info("rejected %r: no voice in it, only sound", parsed.command)
-                self.rejections.append((now, parsed.command, "no voice"))
-                continue
-            why = self._learning_echo(hyp) or \
-                self._echo_verdict(hyp, parsed.command, parsed.confidence)
-            if why:
-                log.info("rejected %r as echo: %s", parsed.command, why)
-                self.rejections.append((now, parsed.command, why))
-                continue
             out.append(Heard(parsed.command, now, parsed.text, parsed.confidence))
         return out
-
-    def _coach_audible(self, words: Sequence[Word]) -> bool:
-        """Whether the coach's playback (moved by the estimated delay) had sound during
-        ``words``: the playback, not the mic, since a user's own voice is partly "removed" by
-        AEC3 too. With no reliable delay estimate, anywhere the delay may lie counts."""
-        if self._ref is None:
-            return False
-        delay, spread = self._playback_delay()
-        start = self._mic_time(words[0].start) - delay - spread
-        end = self._mic_time(words[-1].end) - delay
-        pcm = self._ref.read(start, max(1, round((end - start) * RATE)))
-        rms = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64))))
-        return rms > PLAYBACK_AUDIBLE_RMS
-
-    def _playback_delay(self) -> tuple[float, float]:
-        """(speaker-to-mic delay, how far earlier it may also be), s: the estimate when it is
-        reliable, else 0 with the estimator's whole search range."""
-        estimate = self._delay.estimate()
-        if estimate is not None and estimate.confidence >= DELAY_RELIABLE:
-            return estimate.delay_s, 0.0
-        return 0.0, self._delay.max_lag / RATE
-
-    def _samples_of(self, words: Sequence[Word]) -> tuple[int, int]:
-        """Cleaned-clock sample span of recognizer words."""
-        offset = self._active.offset
-        return round(offset + words[0].start * RATE), round(offset + words[-1].end * RATE)
-
-    def _spans(self, words: Sequence[Word]) -> list[tuple[int, int]]:
-        """Energy-log frame spans of recognizer words."""
-        offset = self._active.offset
-        return [(round((offset + w.start * RATE) / FRAME), round((offset + w.end * RATE) / FRAME))
-                for w in words]
-
-    def _continues_other_speech(self, hyp: Hypothesis) -> str:
-        """Why ``hyp`` is the tail of someone's sentence (CONTINUATION_S), or ""."""
-        other = self._other
-        if other is None or not hyp.words:
-            return ""
-        gap = self._mic_time(hyp.words[0].start) - other.end
-        # A negative gap is the same speech decoded again (a later start, a trial finish).
-        if not 0.0 <= gap < CONTINUATION_S or other.unlearned_echo:
-            return ""
-        if not self._speech.voiced(*other.samples):
-            return ""
-        if is_coach_residual(*self._front.heard_energy.levels(other.spans), self.gate):
-            return ""
-        return f"follows other speech ({other.text!r}) after {gap:.2f} s"
-
-    def _learning_echo(self, hyp: Hypothesis) -> str:
-        """Why a command over the coach's voice cannot count yet (ECHO_LEARNING_S), or ""."""
-        if not self.echo_check or self._playback_heard >= ECHO_LEARNING_S * RATE:
-            return ""
-        if not self._coach_audible(hyp.words):
-            return ""
-        return f"the echo path is still being learned ({self._playback_heard / RATE:.1f} s)"
-
-    def _echo_verdict(self, hyp: Hypothesis, command: str, confidence: float) -> str:
-        if not self.echo_check or self._ref is None:
-            return ""
-        evidence = self._evidence(hyp)
-        decoder = self._active
-        phrases = [p for p, c in decoder.parser.table.phrase_map().items() if c == command]
-        if command == "wake":
-            phrases = [decoder.parser.table.wake]
-        minimum = decoder.parser.table.min_confidence(command)
-        return verdict(command, confidence, evidence, phrases, self.gate, minimum)
-
-    def _evidence(self, hyp: Hypothesis) -> Evidence:
-        echo_dbfs, residual_db = self._front.heard_energy.levels(self._spans(hyp.words))
-        reference_text = ""
-        if self._ref is not None and echo_dbfs > self.gate.coach_active_dbfs:
-            reference_text = self._decode_reference(hyp)
-        return Evidence(echo_dbfs, residual_db, reference_text)
-
-    def _decode_reference(self, hyp: Hypothesis) -> str:
-        assert self._origin is not None and self._ref is not None
-        delay, spread = self._playback_delay()
-        start = self._mic_time(hyp.start) - delay - spread - self.gate.reference_margin_s
-        end = self._mic_time(hyp.end) - delay + self.gate.reference_margin_s
-        pcm = self._ref.read(start, max(0, round((end - start) * RATE)))
-        if float(np.max(np.abs(pcm), initial=0.0)) < 1e-3:
-            return ""
-        # Only the coach's words that were heard at the same time as the command count.
-        slack = spread + REFERENCE_SLACK_S
-        keep = (self._mic_time(hyp.words[0].start) - delay - start - slack,
-                self._mic_time(hyp.words[-1].end) - delay - start + REFERENCE_SLACK_S)
-        return self._active.reference.decode(pcm, keep)
-
-    def _mic_time(self, recognizer_time: float) -> float:
-        """Mic-stream seconds of a time on the active recognizer's clock."""
-        assert self._origin is not None
-        sample = self._active.offset + recognizer_time * RATE - self._latency
-        return self._origin + sample / RATE
 
 
 def _samples(recognizer: Recognizer) -> int:
