@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
@@ -23,6 +24,22 @@ def isolated_xdg_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def noiseless_piper() -> Iterator[None]:
+    # Piper draws random noise into every render (noise_scale, noise_w), and a fresh cache
+    # renders the coach anew each run: a test's outcome then depends on the draw (the demo
+    # once heard "let your jaw go loose" as "pause" in one CI run of many). With the noise
+    # off the coach sounds the same every run; the listening bench keeps Piper's noise and
+    # measures how often such renders fool the listener.
+    import piper
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(piper, "SynthesisConfig",
+                      functools.partial(piper.SynthesisConfig, noise_scale=0.0,
+                                        noise_w_scale=0.0))
+        yield
 
 
 @pytest.fixture(scope="session")
