@@ -29,8 +29,8 @@ def isolated_xdg_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 @pytest.fixture(scope="session", autouse=True)
 def noiseless_piper() -> Iterator[None]:
     # Piper draws random noise into every render (noise_scale, noise_w), and a fresh cache
-    # renders the coach anew each run: a test's outcome then depends on the draw (the demo
-    # once heard "let your jaw go loose" as "pause" in one CI run of many). With the noise
+    # renders the coach anew each run: a test's outcome then depends on the draw (one CI run
+    # of many heard an extra "status" and "pause" over the coach in the demo). With the noise
     # off the coach sounds the same every run; the listening bench keeps Piper's noise and
     # measures how often such renders fool the listener.
     import piper

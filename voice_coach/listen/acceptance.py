@@ -24,7 +24,7 @@ from voice_coach.listen.echo_gate import (
     verdict,
 )
 from voice_coach.listen.engines.base import Hypothesis, Word
-from voice_coach.listen.parser import CommandParser
+from voice_coach.listen.parser import CommandParser, ParsedCommand
 from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import TARGET_RATE as RATE
 from voice_coach.listen.speech_check import SpeechCheck
@@ -110,8 +110,6 @@ class Acceptance:
         self.gate = gate
         self.echo_check = echo_check
         """Whether commands taken for the coach's own voice are rejected."""
-        self.reference: ReferenceBuffer | None = None
-        """What the speaker played (None until the first reference block)."""
         self._playback_heard = 0  # samples of audible playback fed to the cancellers
         self._other: _Other | None = None
 
@@ -120,22 +118,27 @@ class Acceptance:
         if np.mean(np.square(reference, dtype=np.float64)) > PLAYBACK_AUDIBLE_RMS**2:
             self._playback_heard += len(reference)
 
-    def not_a_command(self, hyp: Hypothesis, clock: WordClock) -> None:
-        """``hyp`` parsed to no command: a sentence a command may be the rest of."""
+    def not_a_command(self, hyp: Hypothesis, clock: WordClock,
+                      playback: ReferenceBuffer | None) -> None:
+        """``hyp`` parsed to no command: a sentence a command may be the rest of.
+        ``playback`` is what the speaker played (None before the first reference block)."""
         if hyp.words:
+            unlearned = bool(self._learning_echo(hyp, clock, playback))
             self._other = _Other(clock.mic_time(hyp.end), hyp.text, clock.samples(hyp.words),
-                                 clock.spans(hyp.words), bool(self._learning_echo(hyp, clock)))
+                                 clock.spans(hyp.words), unlearned)
 
-    def rejection(self, hyp: Hypothesis, command: str, confidence: float, clock: WordClock,
-                  parser: CommandParser, reference: ReferenceDecoder) -> str:
-        """Why the command ``hyp`` parsed to is not the user's own, or "" to obey it."""
+    def rejection(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock,
+                  playback: ReferenceBuffer | None, parser: CommandParser,
+                  coach: ReferenceDecoder) -> str:
+        """Why ``parsed`` (what ``hyp`` parsed to) is not the user's own command, or "" to obey
+        it; ``coach`` decodes the playback with the parser's phrases."""
         why = self._continues_other_speech(hyp, clock)
         if why:
             return why
         if not self.speech.voiced(*clock.samples(hyp.words)):
             return "no voice in it, only sound"
-        return self._learning_echo(hyp, clock) or \
-            self._echo_verdict(hyp, command, confidence, clock, parser, reference)
+        return self._learning_echo(hyp, clock, playback) or \
+            self._echo_verdict(hyp, parsed, clock, playback, parser, coach)
 
     def _continues_other_speech(self, hyp: Hypothesis, clock: WordClock) -> str:
         other = self._other
@@ -151,23 +154,23 @@ class Acceptance:
             return ""
         return f"follows other speech ({other.text!r}) after {gap:.2f} s"
 
-    def _learning_echo(self, hyp: Hypothesis, clock: WordClock) -> str:
+    def _learning_echo(self, hyp: Hypothesis, clock: WordClock,
+                       playback: ReferenceBuffer | None) -> str:
         if not self.echo_check or self._playback_heard >= ECHO_LEARNING_S * RATE:
             return ""
-        if not self._coach_audible(hyp.words, clock):
+        if playback is None or not self._coach_audible(hyp.words, clock, playback):
             return ""
         return f"echo: the echo path is still being learned ({self._playback_heard / RATE:.1f} s)"
 
-    def _coach_audible(self, words: Sequence[Word], clock: WordClock) -> bool:
+    def _coach_audible(self, words: Sequence[Word], clock: WordClock,
+                       playback: ReferenceBuffer) -> bool:
         """Whether the coach's playback (moved by the estimated delay) had sound during
         ``words``: the playback, not the mic, since a user's own voice is partly "removed" by
         AEC3 too. With no reliable delay estimate, anywhere the delay may lie counts."""
-        if self.reference is None:
-            return False
         delay, spread = self._playback_delay()
         start = clock.mic_time(words[0].start) - delay - spread
         end = clock.mic_time(words[-1].end) - delay
-        pcm = self.reference.read(start, max(1, round((end - start) * RATE)))
+        pcm = playback.read(start, max(1, round((end - start) * RATE)))
         return float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64)))) > PLAYBACK_AUDIBLE_RMS
 
     def _playback_delay(self) -> tuple[float, float]:
@@ -178,32 +181,33 @@ class Acceptance:
             return estimate.delay_s, 0.0
         return 0.0, self.delay.max_lag / RATE
 
-    def _echo_verdict(self, hyp: Hypothesis, command: str, confidence: float, clock: WordClock,
-                      parser: CommandParser, reference: ReferenceDecoder) -> str:
-        if not self.echo_check or self.reference is None:
+    def _echo_verdict(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock,
+                      playback: ReferenceBuffer | None, parser: CommandParser,
+                      coach: ReferenceDecoder) -> str:
+        if not self.echo_check or playback is None:
             return ""
+        command = parsed.command
         echo_dbfs, residual_db = self.energy.levels(clock.spans(hyp.words))
         coach_text = ""
         if echo_dbfs > self.gate.coach_active_dbfs:
-            coach_text = self._decode_reference(hyp, clock, reference)
+            coach_text = self._decode_reference(hyp, clock, playback, coach)
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
             [p for p, c in table.phrase_map().items() if c == command]
-        why = verdict(command, confidence, Evidence(echo_dbfs, residual_db, coach_text),
+        why = verdict(command, parsed.confidence, Evidence(echo_dbfs, residual_db, coach_text),
                       phrases, self.gate, table.min_confidence(command))
         return f"echo: {why}" if why else ""
 
-    def _decode_reference(self, hyp: Hypothesis, clock: WordClock,
-                          reference: ReferenceDecoder) -> str:
-        assert self.reference is not None
+    def _decode_reference(self, hyp: Hypothesis, clock: WordClock, playback: ReferenceBuffer,
+                          coach: ReferenceDecoder) -> str:
         delay, spread = self._playback_delay()
         start = clock.mic_time(hyp.start) - delay - spread - self.gate.reference_margin_s
         end = clock.mic_time(hyp.end) - delay + self.gate.reference_margin_s
-        pcm = self.reference.read(start, max(0, round((end - start) * RATE)))
+        pcm = playback.read(start, max(0, round((end - start) * RATE)))
         if float(np.max(np.abs(pcm), initial=0.0)) < 1e-3:
             return ""
         # Only the coach's words that were heard at the same time as the command count.
         slack = spread + REFERENCE_SLACK_S
         keep = (clock.mic_time(hyp.words[0].start) - delay - start - slack,
                 clock.mic_time(hyp.words[-1].end) - delay - start + REFERENCE_SLACK_S)
-        return reference.decode(pcm, keep)
+        return coach.decode(pcm, keep)

@@ -145,7 +145,6 @@ class Listener:
         with self._lock:
             if self._ref is None or self._ref.source_rate != rate:
                 self._ref = ReferenceBuffer(rate, quality=REFERENCE_QUALITY)
-                self._accept.reference = self._ref
             ref = self._ref
         ref.tap(np.asarray(block, np.float32), start_time)
 
@@ -247,10 +246,10 @@ class Listener:
             if parsed is None:
                 log.debug("%.2f s: not a command: %s (%s)", clock.mic_time(hyp.end), hyp.text,
                           why)
-                self._accept.not_a_command(hyp, clock)
+                self._accept.not_a_command(hyp, clock, self._ref)
                 continue
-            why = self._accept.rejection(hyp, parsed.command, parsed.confidence, clock,
-                                         decoder.parser, decoder.reference)
+            why = self._accept.rejection(hyp, parsed, clock, self._ref, decoder.parser,
+                                         decoder.reference)
             if why:
                 log.info("rejected %r: %s", parsed.command, why)
                 self.rejections.append((now, parsed.command, why))
