@@ -149,13 +149,17 @@ MODEL_BYTES = os.urandom(300_000)  # incompressible, so the zip is about this bi
 
 
 def vosk_zip(top: str = VOSK, extra: dict[str, bytes] | None = None) -> bytes:
+    """The same bytes on every call: members get a fixed timestamp, not the current time (two
+    calls on either side of a 2-second boundary once gave two digests)."""
+    members = {f"{top}/am/final.mdl": MODEL_BYTES,
+               f"{top}/conf/model.conf": b"--sample-frequency=16000\n",
+               f"{top}/graph/words.txt": b"<eps> 0\npause 1\n", **(extra or {})}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr(f"{top}/am/final.mdl", MODEL_BYTES)
-        archive.writestr(f"{top}/conf/model.conf", b"--sample-frequency=16000\n")
-        archive.writestr(f"{top}/graph/words.txt", b"<eps> 0\npause 1\n")
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
+        for name, data in members.items():
+            member = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            member.external_attr = 0o644 << 16  # rw-r--r--, as upstream's files are
+            archive.writestr(member, data)
     return buffer.getvalue()
 
 
