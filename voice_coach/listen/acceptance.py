@@ -189,7 +189,10 @@ class Acceptance:
         command = parsed.command
         echo_dbfs, residual_db = self.energy.levels(clock.spans(hyp.words))
         coach_text = ""
-        if echo_dbfs > self.gate.coach_active_dbfs:
+        # The residual alone rejects most of the coach's words: decode the playback (a second
+        # recognizer, the gate's costliest part) only for what it lets through.
+        if echo_dbfs > self.gate.coach_active_dbfs and \
+                not is_coach_residual(echo_dbfs, residual_db, self.gate):
             coach_text = self._decode_reference(hyp, clock, playback, coach)
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
