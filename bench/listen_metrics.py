@@ -30,6 +30,8 @@ class Outcome:
     """Other commands decided in the window."""
     heard_text: str
     """What the recognizer made of it (first decision in the window), "" if nothing."""
+    compute_s: float | None = None
+    """CPU time of the call that made the first correct decision, s (see Detection)."""
 
 
 @dataclass
@@ -53,7 +55,8 @@ def score(scene: str, said: Sequence[Said], heard: Iterable[Detection]) -> Scene
             used[i] = True
         latency = heard[right[0]].time - s.end_s if right else None
         text = heard[inside[0]].text if inside else ""
-        result.outcomes.append(Outcome(scene, s, bool(right), latency, wrong, text))
+        compute = heard[right[0]].compute_s if right else None
+        result.outcomes.append(Outcome(scene, s, bool(right), latency, wrong, text, compute))
     result.false = [h for h, u in zip(heard, used, strict=True) if not u]
     return result
 

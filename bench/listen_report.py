@@ -79,6 +79,9 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
             ("latency p50, ms", "latency_p50_ms", ".0f", ""),
             ("latency p95, ms", "latency_p95_ms", ".0f", "<= 350"),
             ("latency p95 on clean commands, ms", "latency_p95_clean_ms", ".0f", ""),
+            ("compute in the deciding call p50, ms", "decision_cpu_p50_ms", ".0f", ""),
+            ("compute in the deciding call p95, ms", "decision_cpu_p95_ms", ".0f", ""),
+            ("latency p95 with that compute, ms", "latency_live_p95_ms", ".0f", ""),
             ("CPU s per audio s, process()", "cpu_process", ".3f", "<= 0.10"),
             ("CPU s per audio s, incl. reference", "cpu_total", ".3f", ""),
             ("CPU s/s on coach-only scenes", "cpu_coach", ".3f", ""),
@@ -153,6 +156,9 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
     stress = [o for o in detect if o.said.voice not in MAIN_VOICES]
     lat = [o.latency_s for o in main if o.latency_s is not None]
     lat_clean = [o.latency_s for o in clean if o.latency_s is not None]
+    compute = [o.compute_s for o in main if o.compute_s is not None]
+    lat_live = [o.latency_s + o.compute_s for o in main
+                if o.latency_s is not None and o.compute_s is not None]
 
     def rate(outcomes: list) -> float | None:
         return total(outcomes).rate
@@ -191,11 +197,18 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
         "latency_p95_ms": None if p95 is None else p95 * 1000,
         "latency_max_ms": max(lat) * 1000 if lat else None,
         "latency_p95_clean_ms": None if not lat_clean else percentile(lat_clean, 95) * 1000,
+        "decision_cpu_p50_ms": _ms(percentile(compute, 50)),
+        "decision_cpu_p95_ms": _ms(percentile(compute, 95)),
+        "latency_live_p95_ms": _ms(percentile(lat_live, 95)),
         "cpu_process": cpu(everything), "cpu_total": cpu(everything, ref=True),
         "cpu_coach": cpu({"coach"}),
         "ducks_per_hour_coach": duck_coach, "ducked_share_coach": duck_coach_share,
         "ducks_per_hour_talk": duck_talk, "ducked_share_talk": duck_talk_share,
     }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
 
 
 def memory_probe(plan: Plan, cache: Path, seconds: float = 300.0) -> dict[str, float]:

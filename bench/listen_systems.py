@@ -40,6 +40,9 @@ class Detection:
     """Mic stream seconds at which the system decided."""
     text: str
     confidence: float
+    compute_s: float = 0.0
+    """CPU time of the process() call that returned this decision, s: live, the decision
+    comes that much after the block's stream time."""
 
 
 @dataclass
@@ -247,7 +250,7 @@ def _run(system_name: str, scene_name: str, feed: _Feed, notes: _Notes) -> RunRe
         result.cpu_process_s += c2 - c1
         for h in heard:
             result.heard.append(Detection(h.command, float(h.time), h.text,
-                                          float(h.confidence)))
+                                          float(h.confidence), c2 - c1))
         ducked_blocks += bool(getattr(feed, "voice", False))
     flush = getattr(system, "flush", None)
     if flush is not None:
