@@ -11,6 +11,7 @@ spotting on the raw mic). Prints tables, writes bench/results/listen.json.
 
 Run: .venv/bin/python bench/bench_listen.py [--quick] [--minutes-coach 30] [--minutes-talk 10]
      [--minutes-bumps 10] [--jobs 2] [--systems listener+duck,listener,raw-kws,oracle-kws]
+     [--engine vosk --model DIR]
 """
 
 from __future__ import annotations
@@ -45,14 +46,16 @@ def build_task(plan: lp.Plan, cache: Path) -> tuple[str, float]:
         time.perf_counter() - t0)
 
 
-def run_task(system: str, plan: lp.Plan, cache: Path) -> RunResult:
+def run_task(system: str, plan: lp.Plan, cache: Path, engine: str = "pocketsphinx",
+             model: Path | None = None) -> RunResult:
     scene = load_scene(cache, plan.key, mmap=True)
     assert scene is not None, plan.name
     mic = scene.mic
     if system == "oracle-kws":  # a perfect echo canceller: the user and the room noise only
         assert scene.echo is not None
         mic = np.asarray(scene.mic, np.float32) - np.asarray(scene.echo, np.float32)
-    return run(system, plan.name, mic, scene.ref, scene.ref_rate, scene.echo, scene.room)
+    return run(system, plan.name, mic, scene.ref, scene.ref_rate, scene.echo, scene.room,
+               engine, model)
 
 
 def plans_for(args: argparse.Namespace) -> list[lp.Plan]:
@@ -88,12 +91,19 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--systems", default="listener+duck,listener,raw-kws,oracle-kws",
                     help="comma-separated: " + ", ".join(SYSTEMS))
+    ap.add_argument("--engine", choices=("pocketsphinx", "vosk"), default="pocketsphinx",
+                    help="the listener's recognizer (the baselines always use PocketSphinx)")
+    ap.add_argument("--model", type=Path, default=None, metavar="DIR",
+                    help="English Vosk model directory, with --engine vosk (e.g. from "
+                         "`voice-coach models fetch vosk-model-small-en-us-0.15`)")
     ap.add_argument("--cache", type=Path, default=RESULTS / "cache")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     args.minutes_coach = args.minutes_coach or (3.0 if args.quick else 30.0)
     args.minutes_talk = args.minutes_talk or (1.5 if args.quick else 10.0)
     args.minutes_bumps = args.minutes_bumps or (1.5 if args.quick else 10.0)
+    if args.engine == "vosk" and (args.model is None or not args.model.is_dir()):
+        ap.error("--engine vosk needs --model DIR, an English Vosk model directory")
     systems = [s for s in args.systems.split(",") if s]
     if not listener_available():
         print("voice_coach.listen.listener is not importable yet: running the baselines only")
@@ -111,7 +121,8 @@ def main() -> None:
         tasks = sorted(((s, p) for p in plans for s in systems),
                        key=lambda t: -scenes[t[1].key].seconds)  # type: ignore[union-attr]
         print(f"running {len(tasks)} scene x system tasks:", flush=True)
-        futures = [pool.submit(run_task, s, p, args.cache) for s, p in tasks]
+        futures = [pool.submit(run_task, s, p, args.cache, args.engine, args.model)
+                   for s, p in tasks]
         results: list[RunResult] = []
         for f in futures:
             r = f.result()
@@ -122,7 +133,8 @@ def main() -> None:
     memory = None
     if any(s.startswith("listener") for s in systems):  # fresh: pool workers hold old scenes
         with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as probe:
-            memory = probe.submit(memory_probe, plans[0], args.cache).result()
+            memory = probe.submit(memory_probe, plans[0], args.cache, args.engine,
+                                  args.model).result()
     scored = {(r.system, r.scene): score(r.scene, scenes[p.key].said, r.heard)  # type: ignore[union-attr]
               for r in results for p in plans if p.name == r.scene}
     doc = report(plans, scenes, results, scored, memory, systems)

@@ -211,7 +211,8 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else seconds * 1000
 
 
-def memory_probe(plan: Plan, cache: Path, seconds: float = 300.0) -> dict[str, float]:
+def memory_probe(plan: Plan, cache: Path, engine: str = "pocketsphinx",
+                 model: Path | None = None, seconds: float = 300.0) -> dict[str, float]:
     """Peak RSS of a fresh process that runs only the listener on ``seconds`` of a scene."""
     import time
 
@@ -226,7 +227,7 @@ def memory_probe(plan: Plan, cache: Path, seconds: float = 300.0) -> dict[str, f
     ref = np.array(scene.ref[: int(seconds * rate)], np.float32)
     del scene
     before = _status_kb("VmRSS")
-    listener = make_listener()
+    listener = make_listener(engine=engine, model=model)
     mn, rn = round(16000 * BLOCK_S), round(rate * BLOCK_S)
     t0 = time.process_time()
     for k in range(len(mic) // mn):

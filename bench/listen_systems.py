@@ -16,6 +16,7 @@ import logging
 import resource
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -101,26 +102,29 @@ class RawKeywordSpotter:
         return out
 
 
-def make_listener(language: str = "en", **options: bool) -> System:
-    """The real Listener as the app builds it (build_listener), with PocketSphinx; with
-    ``options`` (aec=False, echo_check=False) the same parts with one technique left out."""
+def make_listener(language: str = "en", engine: str = "pocketsphinx", model: Path | None = None,
+                  **options: bool) -> System:
+    """The real Listener as the app builds it (build_listener), with ``engine`` (Vosk needs
+    ``model``, a model directory); with ``options`` (aec=False, echo_check=False) the same
+    parts with one technique left out."""
     from voice_coach.config import Config
     from voice_coach.listen.listener import Listener, build_listener
 
-    listener = build_listener(Config(engine="pocketsphinx", language=language))
+    listener = build_listener(Config(engine=engine, vosk_model=model, language=language))
     if options:
         listener = Listener(listener.engine, listener.table, mic_rate=16000, **options)
     listener.set_mode("session")
     return listener
 
 
-def make_system(name: str) -> System:
+def make_system(name: str, engine: str = "pocketsphinx", model: Path | None = None) -> System:
+    """System ``name``; the listener's recognizer is ``engine`` (the baselines' PocketSphinx)."""
     if name in ("listener", "listener+duck"):
-        return make_listener()
+        return make_listener(engine=engine, model=model)
     if name == "listener-noaec":
-        return make_listener(aec=False)
+        return make_listener(engine=engine, model=model, aec=False)
     if name == "listener-nogate":
-        return make_listener(echo_check=False)
+        return make_listener(engine=engine, model=model, echo_check=False)
     if name in ("raw-kws", "oracle-kws"):
         return RawKeywordSpotter()
     raise ValueError(f"unknown system {name!r}")
@@ -139,7 +143,8 @@ class _Notes(logging.Handler):
 
 
 def run(system_name: str, scene_name: str, mic: np.ndarray, ref: np.ndarray,
-        ref_rate: int, echo: np.ndarray | None = None, room: str = "none") -> RunResult:
+        ref_rate: int, echo: np.ndarray | None = None, room: str = "none",
+        engine: str = "pocketsphinx", model: Path | None = None) -> RunResult:
     """Feed a whole scene to a fresh system, block by block, as the live loop does.
 
     "listener+duck" closes the loop like the app: the reference comes out of a real Player
@@ -156,7 +161,8 @@ def run(system_name: str, scene_name: str, mic: np.ndarray, ref: np.ndarray,
             feed: _Feed = _DuckedFeed(mic, ref, ref_rate, echo, room)
         else:
             feed = _Feed(mic, ref, ref_rate)
-        return _run(system_name, scene_name, feed, notes)
+        return _run(make_system(system_name, engine, model), system_name, scene_name, feed,
+                    notes)
     finally:
         logger.removeHandler(notes)
 
@@ -230,8 +236,8 @@ def _block(x: np.ndarray, k: int, n: int) -> np.ndarray:
     return b if len(b) == n else np.concatenate([b, np.zeros(n - len(b), np.float32)])
 
 
-def _run(system_name: str, scene_name: str, feed: _Feed, notes: _Notes) -> RunResult:
-    system = make_system(system_name)
+def _run(system: System, system_name: str, scene_name: str, feed: _Feed,
+         notes: _Notes) -> RunResult:
     feed.attach(system)
     result = RunResult(system_name, scene_name, audio_s=feed.blocks * BLOCK_S)
     wall = time.perf_counter()
