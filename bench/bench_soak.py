@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from voice_coach.app.virtual_scene import build_scene
+from voice_coach.commands import COMMANDS
 from voice_coach.config import Config
-from voice_coach.dialogue_parts import USUAL
-from voice_coach.session import COMMANDS, RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
+from voice_coach.core.choices import USUAL
+from voice_coach.core.session import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
 from voice_coach.speech import Synthesizer
 
 RING_SECONDS = 2.0
@@ -133,8 +134,8 @@ def warm_up(synthesizer: Synthesizer, routines: list, sentences: int,
     """Run Piper first on the routines' longest sentences at the extreme rates, and on random
     sentences of every length: ONNX Runtime's memory grows until it has seen its largest
     inputs, then stays flat. (Those results land in the soak's own throw-away cache.)"""
-    from voice_coach import replies
-    from voice_coach.sentences import split_sentences
+    from voice_coach.core import replies
+    from voice_coach.core.sentences import split_sentences
 
     texts = sorted({t for r in routines for c in r.cues for t in split_sentences(c.text or "")},
                    key=len)

@@ -12,29 +12,23 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from voice_coach.cues import Cue
-from voice_coach.dialogue import ANSWER_TIMEOUT, ID_SPAN, Dialogue
-from voice_coach.dialogue_parts import (
-    ASK,
-    USUAL,
+from voice_coach.core.actions import (
+    Action,
     PlayEarcon,
-    RoutineOption,
+    Progress,
+    SaveProgress,
     SessionEnded,
     SessionStarted,
     SetListenMode,
-    choice_phrases,
-)
-from voice_coach.events import (
-    Action,
-    CommandHeard,
-    Progress,
-    SaveProgress,
     Speak,
-    SpeechDone,
     StateChanged,
     StopAudio,
-    Tick,
 )
+from voice_coach.core.choices import USUAL, RoutineOption, choice_phrases
+from voice_coach.core.cues import Cue
+from voice_coach.core.dialogue import ANSWER_TIMEOUT, ID_SPAN, Dialogue
+from voice_coach.core.events import CommandHeard, SpeechDone, Tick
+from voice_coach.core.replies import ASK_PRACTICE as ASK
 
 TICK = 0.05
 

@@ -21,11 +21,12 @@ from listen_scene import (
     match,
 )
 
-from voice_coach import replies
+from voice_coach.commands import COMMANDS
+from voice_coach.core import replies
 from voice_coach.listen import acceptance as acceptance_module
 from voice_coach.listen.engine import Engine
 from voice_coach.listen.listener import Listener
-from voice_coach.listen.phrases import KNOWN_COMMANDS, load_language
+from voice_coach.listen.phrases import load_language
 from voice_coach.sim.room import Utterance, render
 from voice_coach.sim.speakers import UserVoices
 
@@ -69,7 +70,7 @@ def english() -> Listener:
 @pytest.mark.parametrize(("voice", "minimum"), [("festival:kal", 10), ("festival:ked", 7)])
 def test_every_command_during_coach_speech(coach: Coach, voices: UserVoices, voice: str,
                                            minimum: int) -> None:
-    commands = list(KNOWN_COMMANDS)
+    commands = list(COMMANDS)
     times = during_lines(coach, len(commands) + 1)[1:]  # the first line lets AEC3 settle
     utterances = [Utterance(t, voices.say(PHRASE.get(c, c), voice), user_to_echo_db=0.0)
                   for t, c in zip(times, commands, strict=True)]

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_coach import replies
 from voice_coach.app.coach import LogEntry
 from voice_coach.app.virtual_room import UserLine
 from voice_coach.app.virtual_scene import Scene, build_scene
 from voice_coach.config import Config
+from voice_coach.core import replies
 from voice_coach.speech import Synthesizer
 
 ROUTINE = "lower-back-hip"

@@ -12,22 +12,21 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from voice_coach import replies
-from voice_coach.cues import Cue
-from voice_coach.events import (
+from voice_coach.commands import COMMANDS
+from voice_coach.core import replies
+from voice_coach.core.actions import (
     Action,
-    CommandHeard,
     Prefetch,
     SaveProgress,
     SetVolume,
     Speak,
-    SpeechDone,
     StateChanged,
     StopAudio,
-    Tick,
 )
-from voice_coach.sentences import split_sentences
-from voice_coach.session import COMMANDS, STATES, Session
+from voice_coach.core.cues import Cue
+from voice_coach.core.events import CommandHeard, SpeechDone, Tick
+from voice_coach.core.sentences import split_sentences
+from voice_coach.core.session import STATES, Session
 
 TICK = 0.02
 WORDS_PER_SECOND = 2.6

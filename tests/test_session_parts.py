@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from voice_coach import replies
-from voice_coach.cues import Cue
-from voice_coach.navigation import Sections, repeat_target
-from voice_coach.sentences import split_sentences
+from voice_coach.core import replies
+from voice_coach.core.cues import Cue
+from voice_coach.core.navigation import Sections, repeat_target
+from voice_coach.core.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,11 @@ import random
 import pytest
 from test_session import Driver, make_cues
 
-from voice_coach.cues import Cue
-from voice_coach.events import Action, SaveProgress, Speak, SpeechDone, StateChanged, Tick
-from voice_coach.session import COMMANDS, STATES, Session
+from voice_coach.commands import COMMANDS
+from voice_coach.core.actions import Action, SaveProgress, Speak, StateChanged
+from voice_coach.core.cues import Cue
+from voice_coach.core.events import SpeechDone, Tick
+from voice_coach.core.session import STATES, Session
 
 WORDS = [
     "lie",

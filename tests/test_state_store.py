@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from voice_coach.cli import main
-from voice_coach.dialogue_parts import SessionSummary
-from voice_coach.events import Progress
+from voice_coach.core.actions import Progress, SessionSummary
 from voice_coach.state_store import HistoryEntry, StateStore
 
 

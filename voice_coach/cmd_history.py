@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
 def place(routine_id: str, cue_index: int) -> str:
     """ "section 3 of 10 (Pelvic tilts)", or the cue number if the routine cannot be read."""
+    from voice_coach.core.navigation import Sections
     from voice_coach.errors import UserError
-    from voice_coach.navigation import Sections
     from voice_coach.routine import compile_routine, load_routine, resolve_routine
 
     try:

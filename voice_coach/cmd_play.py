@@ -17,7 +17,7 @@ from voice_coach.app.prepare import (
 from voice_coach.app.progress import ProgressLine, clock
 from voice_coach.app.render import render
 from voice_coach.config import RATE_RANGE, add_config_argument, load_config
-from voice_coach.session import Session
+from voice_coach.core.session import Session
 from voice_coach.speech import Player, Synthesizer, WavWriter
 
 

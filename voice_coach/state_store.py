@@ -17,8 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from voice_coach import paths
-from voice_coach.dialogue_parts import SessionSummary
-from voice_coach.events import Progress
+from voice_coach.core.actions import Progress, SessionSummary
 
 log = logging.getLogger(__name__)
 

@@ -15,19 +15,16 @@ from typing import Protocol
 
 import numpy as np
 
-from voice_coach.events import (
+from voice_coach.core.actions import (
     Action,
-    CommandHeard,
-    Event,
     Prefetch,
     SaveProgress,
     SetVolume,
     Speak,
-    SpeechDone,
     StateChanged,
     StopAudio,
-    Tick,
 )
+from voice_coach.core.events import CommandHeard, Event, SpeechDone, Tick
 
 log = logging.getLogger(__name__)
 

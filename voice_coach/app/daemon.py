@@ -20,17 +20,19 @@ from typing import Protocol
 import numpy as np
 
 from voice_coach.app.coach import Coach, LogEntry, SynthesizerLike
-from voice_coach.dialogue import Dialogue
-from voice_coach.dialogue_parts import (
+from voice_coach.commands import ListenMode
+from voice_coach.core.actions import (
+    Action,
     PlayEarcon,
-    RoutineOption,
+    SaveProgress,
     SessionEnded,
     SessionStarted,
     SetListenMode,
-    choices_mapping,
 )
+from voice_coach.core.choices import RoutineOption
+from voice_coach.core.dialogue import Dialogue
+from voice_coach.core.events import CommandHeard, SpeechDone, Tick
 from voice_coach.earcon import earcon
-from voice_coach.events import Action, CommandHeard, SaveProgress, SpeechDone, Tick
 from voice_coach.state_store import HistoryEntry, StateStore
 
 log = logging.getLogger(__name__)
@@ -221,6 +223,13 @@ class Daemon:
         """Hand an event-log entry to every log listener."""
         for listener in self.log_listeners:
             listener(entry)
+
+
+def choices_mapping(mode: SetListenMode) -> Mapping[str, Sequence[str]] | None:
+    """The choices of ``mode`` as the Listener's ``set_mode`` takes them."""
+    if mode.mode != ListenMode.CHOICE:
+        return None
+    return {key: list(phrases) for key, phrases in mode.choices}
 
 
 def routine_options(routines_dir: Path | None) -> list[RoutineOption]:

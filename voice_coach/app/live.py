@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from voice_coach.app.coach import Coach, SynthesizerLike
-from voice_coach.session import Session
+from voice_coach.core.session import Session
 from voice_coach.speech import Player
 
 STEP_SECONDS = 0.02

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_coach.config import RATE_RANGE, Config
-from voice_coach.cues import Cue
+from voice_coach.core.cues import Cue
+from voice_coach.core.session import Session
 from voice_coach.errors import UserError
 from voice_coach.routine import Routine, compile_routine, load_routine, resolve_routine
-from voice_coach.session import Session
 
 BLOCKS_PER_SECOND = 50
 """Player blocks are 20 ms: short enough that "pause" silences the speaker at once."""

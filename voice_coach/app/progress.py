@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from voice_coach.session import Session
+from voice_coach.core.session import Session
 
 
 def clock(seconds: float) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from voice_coach.app.coach import Coach, LogEntry, PlayerLike, SessionLike, SynthesizerLike
 from voice_coach.app.script import ScriptedCommand
-from voice_coach.events import CommandHeard
+from voice_coach.core.events import CommandHeard
 
 BlockSink = Callable[[np.ndarray, float], None]
 """Receives every block the player produced, with its start time in stream seconds."""

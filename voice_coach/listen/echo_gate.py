@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.commands import COSTLY_COMMANDS
 from voice_coach.listen.engines.base import Recognizer, as_int16
-from voice_coach.listen.phrases import COSTLY_COMMANDS, PhraseTable
+from voice_coach.listen.phrases import PhraseTable
 
 FRAME = 160
 """Samples per energy frame (10 ms at 16 kHz)."""

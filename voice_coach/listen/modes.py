@@ -11,7 +11,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from voice_coach.listen.phrases import CommandPhrases, PhraseTable, normalize
+from voice_coach.commands import normalize
+from voice_coach.listen.phrases import CommandPhrases, PhraseTable
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voice_coach.events import CommandHeard
+from voice_coach.commands import WAKE, normalize
 from voice_coach.listen.engines.base import Hypothesis
-from voice_coach.listen.phrases import WAKE, PhraseTable, normalize
+from voice_coach.listen.phrases import PhraseTable
 
 MODES = ("wake", "session", "answer")
 """wake: only the wake phrase (optionally followed by a command); session: bare commands;
@@ -48,9 +48,6 @@ class ParsedCommand:
     """The normalized phrase heard."""
     time: float
     """Stream time at which the recognizer decided, s."""
-
-    def event(self) -> CommandHeard:
-        return CommandHeard(self.command, self.confidence, self.text)
 
 
 class CommandParser:

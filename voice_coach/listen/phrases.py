@@ -7,40 +7,19 @@ is not a command). Text is compared after :func:`normalize`.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from voice_coach.commands import COMMANDS, WAKE, normalize
 from voice_coach.errors import UserError
 
-KNOWN_COMMANDS = (
-    "pause", "resume", "next", "back", "repeat", "restart", "stop",
-    "slower", "faster", "louder", "quieter", "status", "help",
-)  # fmt: skip
-"""Canonical command names (the Session's COMMANDS)."""
-COSTLY_COMMANDS = ("stop", "restart", "next", "back")
-"""Commands whose false acceptance costs the user their place in the routine."""
-
-WAKE = "wake"
-"""Command name reported for the wake phrase on its own."""
-
 ANSWERS = ("yes", "no")
-
-_NON_WORD = re.compile(r"[^\w' ]+")
-
-
-def normalize(text: str) -> str:
-    """Lower-case, NFKC, punctuation (except apostrophes) to spaces, single spaces."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
-    text = _NON_WORD.sub(" ", text.replace("_", " "))
-    return " ".join(word.strip("'") for word in text.split() if word.strip("'"))
 
 
 @dataclass(frozen=True)
 class CommandPhrases:
     command: str
-    """Canonical name, one of KNOWN_COMMANDS."""
+    """Canonical name, one of voice_coach.commands.COMMANDS."""
     phrases: tuple[str, ...]
     """Normalized phrasings, e.g. ("pause", "hold on")."""
     min_confidence: float
@@ -189,8 +168,8 @@ class _Reader:
         self.mapping(top["commands"], "commands")  # checks shape and duplicate names
         commands = []
         for name_node, group in top["commands"].value:  # type: ignore[attr-defined]
-            if name_node.value not in KNOWN_COMMANDS:
-                known = " ".join(KNOWN_COMMANDS)
+            if name_node.value not in COMMANDS:
+                known = " ".join(COMMANDS)
                 raise self.fail(name_node, f"unknown command {name_node.value!r} ({known})")
             commands.append(self.group(name_node.value, group))
         answers = []

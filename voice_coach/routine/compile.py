@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from voice_coach.cues import SENTENCE_GAP, Cue, CueKind, estimate_cue_seconds
+from voice_coach.core.cues import SENTENCE_GAP, Cue, CueKind, estimate_cue_seconds
 from voice_coach.routine.model import (
     Block,
     Breathe,

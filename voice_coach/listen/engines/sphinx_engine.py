@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voice_coach.commands import COSTLY_COMMANDS, normalize
 from voice_coach.errors import UserError
 from voice_coach.listen.engines.base import SAMPLE_RATE, Hypothesis, Word, as_int16
-from voice_coach.listen.phrases import COSTLY_COMMANDS, PhraseTable, normalize
+from voice_coach.listen.phrases import PhraseTable
 
 if TYPE_CHECKING:
     import pocketsphinx

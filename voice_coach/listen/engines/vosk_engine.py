@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_coach.commands import normalize
 from voice_coach.errors import UserError
 from voice_coach.listen.engines.base import SAMPLE_RATE, Hypothesis, Word, as_int16
-from voice_coach.listen.phrases import PhraseTable, normalize
+from voice_coach.listen.phrases import PhraseTable
 
 UNKNOWN_WORDS = ("[unk]", "<UNK>")
 _SYMBOL_TABLE_MAGIC = struct.pack("<i", 2125658996)  # OpenFst SymbolTable header

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from voice_coach.sentences import split_sentences
+from voice_coach.core.sentences import split_sentences
 
 CueKind = Literal["say", "pause", "breath", "hold", "count"]
 
@@ -52,6 +52,12 @@ run together; estimates count it too."""
 SENTENCE_OVERHEAD = 0.3
 """Seconds each sentence adds on top of its words (the voice's lead-in and trailing silence)."""
 
+PATIENCE_FACTOR = 3.0
+PATIENCE_EXTRA_S = 5.0
+"""A SpeechDone that has not come within PATIENCE_FACTOR x the estimate + PATIENCE_EXTRA_S
+seconds is taken as lost, so nothing waits for it forever."""
+
+
 def count_sentences(text: str | None) -> int:
     """How many sentences the Session will speak for ``text`` (one ``Speak`` each)."""
     return len(split_sentences(text)) if text else 0
@@ -63,6 +69,11 @@ def estimate_speech_seconds(text: str | None, rate: float = 1.0) -> float:
         return 0.0
     words = len(text.split()) / WORDS_PER_SECOND
     return (words + SENTENCE_OVERHEAD * count_sentences(text)) / rate
+
+
+def speech_patience(text: str | None, rate: float = 1.0) -> float:
+    """Seconds to wait for ``text`` to be said before giving up on its SpeechDone."""
+    return PATIENCE_FACTOR * estimate_speech_seconds(text, rate) + PATIENCE_EXTRA_S
 
 
 def estimate_cue_seconds(cue: Cue, rate: float = 1.0, sentence_gap: float = 0.0) -> float:

@@ -14,33 +14,28 @@ coach is saying.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from voice_coach import dialogue_parts as texts
-from voice_coach.cues import estimate_speech_seconds
-from voice_coach.dialogue_parts import (
-    USUAL,
-    PlayEarcon,
-    RoutineOption,
-    SessionEnded,
-    SessionStarted,
-    SessionTracker,
-    SetListenMode,
-    Wait,
-    choice_phrases,
-)
-from voice_coach.events import (
+from voice_coach.commands import WAKE, ListenMode
+from voice_coach.core import replies as texts
+from voice_coach.core.actions import (
     Action,
-    CommandHeard,
-    Event,
+    PlayEarcon,
     Progress,
     SaveProgress,
+    SessionAction,
+    SessionEnded,
+    SessionStarted,
+    SetListenMode,
     Speak,
-    SpeechDone,
     StopAudio,
-    Tick,
 )
-from voice_coach.session import Session
+from voice_coach.core.choices import USUAL, RoutineOption, choice_phrases
+from voice_coach.core.cues import speech_patience
+from voice_coach.core.events import CommandHeard, Event, SpeechDone, Tick
+from voice_coach.core.history import SessionTracker
+from voice_coach.core.session import RATE_MAX, RATE_MIN, Session
+from voice_coach.core.states import DialogueState, SessionState
 
 ANSWER_TIMEOUT = 8.0
 """Seconds after the question has been said within which an answer is expected."""
@@ -50,6 +45,26 @@ its echo (the listener decides about half a second after the end of what it hear
 ID_SPAN = 1_000_000
 """Utterance ids of session k are k * ID_SPAN + the session's own id; the dialogue's own
 utterances use ids below ID_SPAN."""
+
+
+@dataclass
+class Wait:
+    """An utterance of the dialogue's own that something waits for."""
+
+    utterance_id: int
+    deadline: float
+    """Stream time after which we stop waiting for its SpeechDone (it may have been lost)."""
+
+
+@dataclass(frozen=True)
+class PendingStart:
+    """The routine chosen, to start once its confirmation has been said."""
+
+    option: RoutineOption
+    start_index: int
+    rate: float
+    volume: float
+    resumed: bool
 
 
 class Dialogue:
@@ -70,7 +85,7 @@ class Dialogue:
         self.last_routine = last_routine or (saved.routine_id if saved else None)
         self.rate = rate
         self.volume = volume
-        self.state = "idle"
+        self.state = DialogueState.IDLE
         self.session: Session | None = None
         self.tracker: SessionTracker | None = None
         self._sessions = 0
@@ -80,7 +95,7 @@ class Dialogue:
         """While choosing: the question. While starting: the confirmation."""
         self._answer_by: float | None = None
         self._echo_until = 0.0
-        self._pending: tuple[RoutineOption, int, float, float, bool] | None = None
+        self._pending: PendingStart | None = None
         self._lost: set[str] = set()
 
     # --- read-only view ------------------------------------------------------------------
@@ -88,11 +103,11 @@ class Dialogue:
     @property
     def listen_mode(self) -> SetListenMode:
         """What the listener should accept now."""
-        if self.state == "choosing":
-            return SetListenMode("choice", choice_phrases(self.routines.values()))
-        if self.state in ("in_session", "starting"):
-            return SetListenMode("session")
-        return SetListenMode("wake")
+        if self.state == DialogueState.CHOOSING:
+            return SetListenMode(ListenMode.CHOICE, choice_phrases(self.routines.values()))
+        if self.state in (DialogueState.IN_SESSION, DialogueState.STARTING):
+            return SetListenMode(ListenMode.SESSION)
+        return SetListenMode(ListenMode.WAKE)
 
     @property
     def resumable(self) -> Progress | None:
@@ -105,12 +120,12 @@ class Dialogue:
     @property
     def starting_routine(self) -> str | None:
         """The routine about to start (its confirmation is being said)."""
-        return self._pending[0].id if self._pending is not None else None
+        return self._pending.option.id if self._pending is not None else None
 
     def phrases(self) -> list[str]:
         """What the dialogue may say first (worth synthesizing ahead, at ``rate``)."""
-        fixed = [texts.ASK, texts.NOT_UNDERSTOOD, texts.GIVE_UP, texts.CANCELLED]
-        starts = [texts.STARTING.format(title=r.title) for r in self.routines.values()]
+        fixed = [texts.ASK_PRACTICE, texts.ASK_AGAIN, texts.GIVE_UP, texts.CANCELLED]
+        starts = [texts.STARTING_ROUTINE.format(title=r.title) for r in self.routines.values()]
         return fixed + starts
 
     # --- events --------------------------------------------------------------------------
@@ -128,12 +143,13 @@ class Dialogue:
             return []
         self._lost.add(device)
         actions: list[Action] = []
-        if self.state == "in_session" and self.session and self.session.state == "playing":
+        playing = self.session is not None and self.session.state == SessionState.PLAYING
+        if self.state == DialogueState.IN_SESSION and playing:
             actions += self._to_session(CommandHeard("pause", 1.0, f"{device} lost"), now)
-        elif self.state in ("choosing", "starting"):
+        elif self.state in (DialogueState.CHOOSING, DialogueState.STARTING):
             actions += self._go_idle()
         if device != "speaker":  # no point talking to a speaker that is gone
-            actions += self._say(f"The {device} is not working. I will keep trying.", now)[1]
+            actions += self._say(texts.DEVICE_LOST.format(device=device), now)[1]
         return actions
 
     def device_back(self, device: str, now: float) -> list[Action]:
@@ -141,14 +157,13 @@ class Dialogue:
         if device not in self._lost:
             return []
         self._lost.discard(device)
-        text = f"The {device} is back."
-        if self.session is not None and self.session.state == "paused":
-            text += " Say resume when you are ready."
-        return self._say(text, now)[1]
+        paused = self.session is not None and self.session.state == SessionState.PAUSED
+        text = texts.DEVICE_BACK_PAUSED if paused else texts.DEVICE_BACK
+        return self._say(text.format(device=device), now)[1]
 
     def shutdown(self, now: float) -> list[Action]:
         """The app is quitting: save the place and close the history record."""
-        if self.state != "in_session" or self.session is None:
+        if self.state != DialogueState.IN_SESSION or self.session is None:
             return []
         actions: list[Action] = [SaveProgress(self.session.progress())]
         self._note(actions)
@@ -157,12 +172,12 @@ class Dialogue:
     # --- states --------------------------------------------------------------------------
 
     def _command(self, command: str, now: float) -> list[Action]:
-        if self.state == "in_session":
+        if self.state == DialogueState.IN_SESSION:
             # The wake phrase mid-session is no command: no "Sorry, I did not understand".
-            return [] if command == "wake" else self._to_session(CommandHeard(command), now)
-        if self.state == "idle":
-            return self._wake(now) if command == "wake" else []
-        if self.state == "starting":
+            return [] if command == WAKE else self._to_session(CommandHeard(command), now)
+        if self.state == DialogueState.IDLE:
+            return self._wake(now) if command == WAKE else []
+        if self.state == DialogueState.STARTING:
             if command == "stop":
                 self._pending = None
                 return self._go_idle() + self._stop_and_say(texts.CANCELLED, now)
@@ -170,21 +185,21 @@ class Dialogue:
         return self._choose(command, now)
 
     def _wake(self, now: float) -> list[Action]:
-        self.state = "choosing"
+        self.state = DialogueState.CHOOSING
         self._attempts = 0
         # Stop first, not between: the question must not cut the chime short.
         chime = [StopAudio(), PlayEarcon("wake"), self.listen_mode]
-        return chime + self._ask(texts.ASK, now, stop_first=False)
+        return chime + self._ask(texts.ASK_PRACTICE, now, stop_first=False)
 
     def _choose(self, command: str, now: float) -> list[Action]:
-        if command in ("wake", "repeat", "help") and (
+        if command in (WAKE, "repeat", "help") and (
                 self._wait is not None or now < self._echo_until):
             return []  # heard while our own question plays (or just after): likely its echo
-        if command == "wake" or command == "repeat":
-            return self._ask(texts.ASK, now)
+        if command == WAKE or command == "repeat":
+            return self._ask(texts.ASK_PRACTICE, now)
         if command == "help":
-            titles = " or ".join(r.title for r in self.routines.values()) or "nothing yet"
-            return self._ask(f"You can say {titles}, the usual, or resume.", now)
+            titles = " or ".join(r.title for r in self.routines.values()) or texts.NO_ROUTINES
+            return self._ask(texts.CHOICE_HELP.format(titles=titles), now)
         if command == "stop":
             return self._go_idle() + self._stop_and_say(texts.CANCELLED, now)
         if command == "resume":
@@ -192,7 +207,7 @@ class Dialogue:
             if saved is None:
                 return self._retry(texts.NOTHING_TO_RESUME, now)
             option = self.routines[saved.routine_id]
-            text = texts.RESUMING.format(title=option.title)
+            text = texts.RESUMING_ROUTINE.format(title=option.title)
             return self._confirm(option, saved.cue_index, saved.rate, saved.volume, text, now)
         if command == USUAL:
             if self.last_routine not in self.routines:
@@ -202,7 +217,7 @@ class Dialogue:
         if option is None:
             return self._retry("", now)
         rate = self.rate * option.rate
-        text = texts.STARTING.format(title=option.title)
+        text = texts.STARTING_ROUTINE.format(title=option.title)
         return self._confirm(option, 0, rate, self.volume, text, now)
 
     def _retry(self, reason: str, now: float) -> list[Action]:
@@ -210,41 +225,44 @@ class Dialogue:
         self._attempts += 1
         if self._attempts >= 2:
             return self._go_idle() + self._stop_and_say(f"{reason} {texts.GIVE_UP}".strip(), now)
-        return self._ask(f"{reason} {texts.NOT_UNDERSTOOD}".strip(), now)
+        return self._ask(f"{reason} {texts.ASK_AGAIN}".strip(), now)
 
     def _confirm(self, option: RoutineOption, index: int, rate: float, volume: float,
                  text: str, now: float) -> list[Action]:
-        self.state = "starting"
+        self.state = DialogueState.STARTING
         self._answer_by = None
-        self._pending = (option, index, rate, volume, index > 0)
+        self._pending = PendingStart(option, index, rate, volume, index > 0)
         utterance_id, actions = self._say(text, now, stop_first=True)
-        self._wait = Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
+        self._wait = Wait(utterance_id, now + speech_patience(text))
         return [self.listen_mode] + actions
 
     def _start_pending(self, now: float) -> list[Action]:
         assert self._pending is not None
-        option, index, rate, volume, resumed = self._pending
-        self._pending, self._wait = None, None
+        pending, self._pending, self._wait = self._pending, None, None
+        option, index = pending.option, pending.start_index
         self._sessions += 1
         self.session = Session(option.id, option.cues, title=option.title,
-                               rate=min(max(rate, 0.7), 1.3), volume=volume, start_index=index)
+                               rate=min(max(pending.rate, RATE_MIN), RATE_MAX),
+                               volume=pending.volume, start_index=index)
         self.tracker = SessionTracker(option.id, option.cues, now, index)
-        self.state = "in_session"
+        self.state = DialogueState.IN_SESSION
         self.last_routine = option.id
-        started = SessionStarted(option.id, option.title, index, resumed)
+        started = SessionStarted(option.id, option.title, index, pending.resumed)
         return [started, self.listen_mode] + self._from_session(self.session.start(now), now)
 
     def _to_session(self, event: Event, now: float) -> list[Action]:
         assert self.session is not None
         return self._from_session(self.session.handle(event, now), now)
 
-    def _from_session(self, actions: list[Action], now: float) -> list[Action]:
+    def _from_session(self, actions: list[SessionAction], now: float) -> list[Action]:
         offset = self._sessions * ID_SPAN
-        out = [replace(a, utterance_id=a.utterance_id + offset) if isinstance(a, Speak) else a
-               for a in actions]
+        out: list[Action] = [
+            replace(a, utterance_id=a.utterance_id + offset) if isinstance(a, Speak) else a
+            for a in actions]
         self._note(out)
         session = self.session
-        if session is not None and session.state == "finished" and not session.is_speaking:
+        if (session is not None and session.state == SessionState.FINISHED
+                and not session.is_speaking):
             how = "completed" if session.progress().finished else "stopped"
             out += self._end(how, now)
         return out
@@ -263,7 +281,7 @@ class Dialogue:
         return [ended] + self._go_idle()
 
     def _go_idle(self) -> list[Action]:
-        self.state = "idle"
+        self.state = DialogueState.IDLE
         self._wait, self._answer_by, self._pending = None, None, None
         return [self.listen_mode]
 
@@ -281,26 +299,27 @@ class Dialogue:
 
     def _waited(self, now: float) -> list[Action]:
         self._wait = None
-        if self.state == "starting":
+        if self.state == DialogueState.STARTING:
             return self._start_pending(now)
-        if self.state == "choosing":
+        if self.state == DialogueState.CHOOSING:
             self._answer_by = now + ANSWER_TIMEOUT
             self._echo_until = now + ECHO_TAIL
         return []
 
     def _tick(self, now: float) -> list[Action]:
-        if self.state == "in_session":
+        if self.state == DialogueState.IN_SESSION:
             return self._to_session(Tick(), now)
         if self._wait is not None and now >= self._wait.deadline:
             return self._waited(now)
-        if self.state == "choosing" and self._answer_by is not None and now >= self._answer_by:
+        answer_by = self._answer_by
+        if self.state == DialogueState.CHOOSING and answer_by is not None and now >= answer_by:
             return self._retry("", now)
         return []
 
     def _ask(self, text: str, now: float, stop_first: bool = True) -> list[Action]:
         self._answer_by = None
         utterance_id, actions = self._say(text, now, stop_first)
-        self._wait = Wait(utterance_id, now + 3 * estimate_speech_seconds(text) + 5.0)
+        self._wait = Wait(utterance_id, now + speech_patience(text))
         return actions
 
     def _stop_and_say(self, text: str, now: float) -> list[Action]:

@@ -3,7 +3,7 @@
 No threads, no I/O, no wall clock: ``now`` is the caller's stream time in seconds, so
 every behaviour is a fast unit test on a virtual clock. The app executes the actions
 (voice_coach.app.coach.Coach) and feeds back ``SpeechDone`` and ``Tick`` events.
-This module says what each command means in each state; voice_coach.playback does the
+This module says what each command means in each state; voice_coach.core.playback does the
 moving along (sentences, timing, replies).
 
 Choices where the spec is silent: every command answers aloud (a reply interrupts the
@@ -19,17 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from voice_coach import replies
-from voice_coach.cues import SENTENCE_GAP, Cue
-from voice_coach.events import Action, CommandHeard, Event, Prefetch, Progress, SpeechDone
-from voice_coach.navigation import repeat_target
-from voice_coach.playback import Playback
+from voice_coach.core import replies
+from voice_coach.core.actions import Prefetch, Progress, SessionAction
+from voice_coach.core.cues import SENTENCE_GAP, Cue
+from voice_coach.core.events import CommandHeard, Event, SpeechDone
+from voice_coach.core.navigation import repeat_target
+from voice_coach.core.playback import Playback
+from voice_coach.core.states import SessionState
 
-COMMANDS: tuple[str, ...] = (
-    "pause", "resume", "next", "back", "repeat", "restart", "stop",
-    "slower", "faster", "louder", "quieter", "status", "help",
-)  # fmt: skip
-STATES: tuple[str, ...] = ("idle", "playing", "paused", "finished")
+STATES: tuple[SessionState, ...] = tuple(SessionState)
 
 RATE_STEP, RATE_MIN, RATE_MAX = 0.1, 0.7, 1.3
 """Pace steps for slower/faster: speaking rate and hold/breath time scale together."""
@@ -67,7 +65,7 @@ class Session:
             start_index=start_index,
             gap=sentence_gap,
         )
-        self._commands: dict[str, Callable[[], list[Action]]] = {
+        self._commands: dict[str, Callable[[], list[SessionAction]]] = {
             "pause": self._pause,
             "resume": self._resume,
             "next": self._next,
@@ -86,7 +84,7 @@ class Session:
     # --- read-only view for the app ------------------------------------------------------
 
     @property
-    def state(self) -> str:
+    def state(self) -> SessionState:
         """One of ``idle``, ``playing``, ``paused``, ``finished``."""
         return self._p.state
 
@@ -135,24 +133,24 @@ class Session:
 
     # --- driving -------------------------------------------------------------------------
 
-    def start(self, now: float) -> list[Action]:
+    def start(self, now: float) -> list[SessionAction]:
         """Begin playing at ``start_index``. Does nothing unless the session is idle."""
         if self.state != "idle":
             return []
         self._p.sync(now)
         return self._begin(self._p.index) + self._p.pump()
 
-    def handle(self, event: Event, now: float) -> list[Action]:
+    def handle(self, event: Event, now: float) -> list[SessionAction]:
         """React to a command, the end of an utterance, or time passing (``Tick``)."""
         self._p.sync(now)
-        actions: list[Action] = []
+        actions: list[SessionAction] = []
         if isinstance(event, CommandHeard):
             actions += self._command(event.command)
         elif isinstance(event, SpeechDone):
             self._p.speech_done(event.utterance_id)
         return actions + self._p.pump()
 
-    def _begin(self, index: int) -> list[Action]:
+    def _begin(self, index: int) -> list[SessionAction]:
         p = self._p
         actions = p.begin(index, "start") + p.set_volume(p.volume)
         if p.state != "playing":  # an empty routine finishes at once
@@ -165,7 +163,7 @@ class Session:
 
     # --- commands ------------------------------------------------------------------------
 
-    def _command(self, name: str) -> list[Action]:
+    def _command(self, name: str) -> list[SessionAction]:
         command = name.strip().lower()
         if self.state == "finished":
             return self._p.answer(replies.ENDED)
@@ -174,20 +172,20 @@ class Session:
         handler = self._commands.get(command)
         return handler() if handler else self._p.answer(replies.UNKNOWN)
 
-    def _pause(self) -> list[Action]:
+    def _pause(self) -> list[SessionAction]:
         p = self._p
         if p.state == "paused":
             return p.answer(replies.ALREADY_PAUSED)
-        actions = p.interrupt() + p.set_state("paused", "pause") + [p.save()]
+        actions = p.interrupt() + p.set_state(SessionState.PAUSED, "pause") + [p.save()]
         return actions + p.say(replies.PAUSED)
 
-    def _resume(self) -> list[Action]:
+    def _resume(self) -> list[SessionAction]:
         p = self._p
         if p.state == "idle":
             return p.interrupt() + self._begin(p.index)
         if p.state == "playing":
             return p.answer(replies.ALREADY_PLAYING)
-        actions = p.interrupt() + p.set_state("playing", "resume")
+        actions = p.interrupt() + p.set_state(SessionState.PLAYING, "resume")
         if p.run is None:  # paused always has a cue; stay safe rather than crash
             return actions
         p.run.go_on_now()
@@ -197,41 +195,41 @@ class Session:
             actions += p.say(replies.RESUMING_HOLD if hold else replies.RESUMING)
         return actions
 
-    def _next(self) -> list[Action]:
+    def _next(self) -> list[SessionAction]:
         target = self._p.sections.next_start(self._p.index)
         if target is None:
             # Not "finish": a misheard "next" must not throw away the closing section.
             return self._p.answer(replies.LAST_SECTION)
         return self._jump(target, "next", self._section_text(target, replies.going_to))
 
-    def _back(self) -> list[Action]:
+    def _back(self) -> list[SessionAction]:
         p = self._p
         into = p.run.clock / p.rate if p.run else 0.0
         target = p.sections.back_target(p.index, into, BACK_GRACE)
         return self._jump(target, "back", self._section_text(target, replies.going_to))
 
-    def _repeat(self) -> list[Action]:
+    def _repeat(self) -> list[SessionAction]:
         # No announcement: hearing the instruction again is the confirmation.
         return self._jump(repeat_target(self._p.cues, self._p.sections, self._p.index), "repeat")
 
-    def _restart(self) -> list[Action]:
+    def _restart(self) -> list[SessionAction]:
         if self.state == "idle":
             return self._p.interrupt() + self._begin(0)
         return self._jump(0, "restart", replies.RESTARTING)
 
-    def _jump(self, target: int, reason: str, announce: str | None = None) -> list[Action]:
+    def _jump(self, target: int, reason: str, announce: str | None = None) -> list[SessionAction]:
         """Play from cue ``target``. A jump while paused also resumes: asking to go
         somewhere is asking to hear it."""
         actions = self._p.interrupt() + self._p.begin(target, reason)
         return actions + (self._p.say(announce) if announce else [])
 
-    def _stop(self) -> list[Action]:
+    def _stop(self) -> list[SessionAction]:
         p = self._p
-        actions = p.interrupt() + p.set_state("finished", "stop")
+        actions = p.interrupt() + p.set_state(SessionState.FINISHED, "stop")
         p.run = None  # the index stays: the saved progress keeps the place
         return actions + [p.save()] + p.say(replies.GOODBYE)
 
-    def _change_rate(self, step: float) -> list[Action]:
+    def _change_rate(self, step: float) -> list[SessionAction]:
         p = self._p
         new = _step_setting(p.rate, step, RATE_MIN, RATE_MAX)
         if new is None:
@@ -241,7 +239,7 @@ class Session:
         # Cached audio is per rate: prepare what comes next at the new pace.
         return actions + [Prefetch((*p.upcoming_texts(), replies.PAUSED), p.rate)]
 
-    def _change_volume(self, step: float) -> list[Action]:
+    def _change_volume(self, step: float) -> list[SessionAction]:
         p = self._p
         new = _step_setting(p.volume, step, VOLUME_MIN, VOLUME_MAX)
         if new is None:

@@ -6,7 +6,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voice_coach.cues import Cue
+from voice_coach.core.cues import Cue
 
 
 @dataclass(frozen=True)

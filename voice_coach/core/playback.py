@@ -3,7 +3,7 @@
 At most one utterance is in flight: the next sentence is only sent after ``SpeechDone``
 for the current one, and every spoken reply is preceded by ``StopAudio``. That keeps
 "which sentence was cut off" unambiguous, so resume can say it again from its beginning.
-What the commands *mean* lives in voice_coach.session; this module only moves along.
+What the commands *mean* lives in voice_coach.core.session; this module only moves along.
 """
 
 from __future__ import annotations
@@ -11,21 +11,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voice_coach import replies
-from voice_coach.cue_run import CueRun
-from voice_coach.cues import Cue, estimate_cue_seconds, estimate_speech_seconds
-from voice_coach.events import (
-    Action,
+from voice_coach.core import replies
+from voice_coach.core.actions import (
     Prefetch,
     Progress,
     SaveProgress,
+    SessionAction,
     SetVolume,
     Speak,
     StateChanged,
     StopAudio,
 )
-from voice_coach.navigation import Sections
-from voice_coach.sentences import split_sentences
+from voice_coach.core.cue_run import CueRun
+from voice_coach.core.cues import (
+    Cue,
+    estimate_cue_seconds,
+    speech_patience,
+)
+from voice_coach.core.navigation import Sections
+from voice_coach.core.sentences import split_sentences
+from voice_coach.core.states import SessionState
 
 PREFETCH_CUES = 3
 """How many cues ahead the synthesizer is asked to prepare at each cue start."""
@@ -63,7 +68,7 @@ class Playback:
         self.volume = volume
         self.gap = gap
         self.index = min(max(start_index, 0), max(len(self.cues) - 1, 0))
-        self.state = "idle"
+        self.state = SessionState.IDLE
         self.completed = False
         """True once the last cue has ended (not after "stop": that keeps the place)."""
         self.run: CueRun | None = None
@@ -116,9 +121,9 @@ class Playback:
         else:
             self.run.sentence_finished(self.gap)
 
-    def pump(self) -> list[Action]:
+    def pump(self) -> list[SessionAction]:
         """Say the next due sentence, or move on to the next cue once this one is over."""
-        actions: list[Action] = []
+        actions: list[SessionAction] = []
         while self.state == "playing" and self.flight is None and self.run is not None:
             text = self.run.due_sentence()
             if text is not None:
@@ -130,32 +135,32 @@ class Playback:
 
     # --- moving through cues -------------------------------------------------------------
 
-    def begin(self, index: int, reason: str) -> list[Action]:
+    def begin(self, index: int, reason: str) -> list[SessionAction]:
         """Enter the playing state at cue ``index`` (from idle or paused, or a jump)."""
-        actions = self.set_state("playing", reason)
+        actions = self.set_state(SessionState.PLAYING, reason)
         if not self.cues:
             return actions + self.finish(replies.EMPTY)
         return actions + self.enter_cue(index)
 
-    def enter_cue(self, index: int) -> list[Action]:
+    def enter_cue(self, index: int) -> list[SessionAction]:
         self.index = index
         self.run = CueRun.of(self.cues[index])
-        actions: list[Action] = [self.save()]
+        actions: list[SessionAction] = [self.save()]
         texts = self.upcoming_texts()
         if texts:
             actions.append(Prefetch(texts, self.rate))
         return actions
 
-    def _advance(self) -> list[Action]:
+    def _advance(self) -> list[SessionAction]:
         if self.index + 1 < len(self.cues):
             return self.enter_cue(self.index + 1)
         return self.finish(replies.CLOSING)
 
-    def finish(self, closing: str) -> list[Action]:
+    def finish(self, closing: str) -> list[SessionAction]:
         """The routine is complete: say a closing line and stay finished."""
         self.completed = True
         self.run = None
-        actions = self.set_state("finished", "end") + [self.save()]
+        actions = self.set_state(SessionState.FINISHED, "end") + [self.save()]
         return actions + self.say(closing)
 
     def upcoming_texts(self) -> tuple[str, ...]:
@@ -171,29 +176,29 @@ class Playback:
         utterance_id = self._next_id
         self._next_id += 1
         # Generous: covers synthesis on a slow machine as well as playback.
-        patience = 3 * estimate_speech_seconds(text, self.rate) + 5.0
+        patience = speech_patience(text, self.rate)
         self.flight = Flight(utterance_id, (self.last_now or 0.0) + patience, answer)
         return Speak(utterance_id, text, self.rate, cue_index)
 
-    def say(self, text: str) -> list[Action]:
+    def say(self, text: str) -> list[SessionAction]:
         """Speak a reply; the cue waits until it has been heard."""
         return [self._speak(text, None, answer=True)]
 
-    def interrupt(self) -> list[Action]:
+    def interrupt(self) -> list[SessionAction]:
         """Silence the speaker; an interrupted cue sentence will be said again from its start."""
         self.flight = None
         return [StopAudio()]
 
-    def answer(self, text: str) -> list[Action]:
+    def answer(self, text: str) -> list[SessionAction]:
         """Interrupt whatever is playing and say ``text``; the cue continues afterwards."""
         return self.interrupt() + self.say(text)
 
-    def set_state(self, state: str, reason: str) -> list[Action]:
+    def set_state(self, state: SessionState, reason: str) -> list[SessionAction]:
         if state == self.state:
             return []
         self.state = state
         return [StateChanged(state, reason)]
 
-    def set_volume(self, volume: float) -> list[Action]:
+    def set_volume(self, volume: float) -> list[SessionAction]:
         self.volume = volume
         return [SetVolume(volume)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voice_coach.cues import Cue, estimate_speech_seconds
-from voice_coach.sentences import split_sentences
+from voice_coach.core.cues import Cue, estimate_speech_seconds
+from voice_coach.core.sentences import split_sentences
 
 
 @dataclass

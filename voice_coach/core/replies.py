@@ -1,4 +1,5 @@
-"""The short things the coach says in reply to commands.
+"""Every line the coach says of its own (replies to commands, the routine choice, device
+messages); the routines' own words come from their files.
 
 Kept in one place so they stay short, kind and consistent, and so the listener side can
 see exactly which sentences the coach itself may say (they must never trigger commands).
@@ -31,6 +32,23 @@ HELP = (
     "You can say: pause, resume, next, back, repeat, restart, slower, faster, "
     "louder, quieter, status, or stop."
 )
+
+# The routine choice (the Dialogue): short, so a reply never keeps the user waiting.
+ASK_PRACTICE = "Which practice?"
+ASK_AGAIN = "Sorry, which practice?"
+GIVE_UP = "Okay, maybe later."
+NOTHING_TO_RESUME = "There is no unfinished practice to resume."
+NO_USUAL = "There is no usual practice yet."
+RESUMING_ROUTINE = "Resuming {title}."
+STARTING_ROUTINE = "{title}. Let's begin."
+CANCELLED = "Okay."
+CHOICE_HELP = "You can say {titles}, the usual, or resume."
+NO_ROUTINES = "nothing yet"
+
+# Devices ("microphone" or "speaker") lost and back.
+DEVICE_LOST = "The {device} is not working. I will keep trying."
+DEVICE_BACK = "The {device} is back."
+DEVICE_BACK_PAUSED = "The {device} is back. Say resume when you are ready."
 
 ALL_FIXED: tuple[str, ...] = (
     PAUSED, ALREADY_PAUSED, ALREADY_PLAYING, RESUMING, RESUMING_HOLD, NOT_STARTED, ENDED,

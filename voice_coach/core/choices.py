@@ -1,0 +1,47 @@
+"""The routines the Dialogue offers and the phrasings that pick each one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from voice_coach.commands import COMMANDS, normalize
+from voice_coach.core.cues import Cue
+
+USUAL = "usual"
+"""Choice key for "the usual" (the routine played last)."""
+USUAL_PHRASES = ("the usual", "same as last time", "the same again")
+
+_FILLER = frozenset({"a", "an", "and", "the", "of", "for", "with", "to", "my", "your"})
+
+
+@dataclass(frozen=True)
+class RoutineOption:
+    """A routine the user can pick by voice, already loaded and compiled."""
+
+    id: str
+    title: str
+    cues: tuple[Cue, ...]
+    rate: float = 1.0
+    """The routine's own speaking-rate factor (multiplied with the configured rate)."""
+
+
+def choice_phrases(routines: Iterable[RoutineOption]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Phrasings for each routine: its title, its id as words, and the title's first one or
+    two words (e.g. "lower back") when no other routine starts the same way."""
+    options = list(routines)
+    taken = {phrase for phrase in COMMANDS} | set(USUAL_PHRASES) | {"resume", "stop"}
+    words = {r.id: [w for w in normalize(r.title).split() if w not in _FILLER] for r in options}
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for r in options:
+        own = [normalize(r.title), normalize(r.id.replace("-", " "))]
+        for n in (2,):
+            prefix = " ".join(words[r.id][:n])
+            clashes = any(" ".join(words[o.id][:n]) == prefix for o in options if o.id != r.id)
+            if prefix and not clashes and len(words[r.id]) >= n:
+                own.append(prefix)
+        phrases = tuple(p for p in dict.fromkeys(own) if p and p not in taken)
+        taken.update(phrases)
+        out.append((r.id, phrases))
+    out.append((USUAL, USUAL_PHRASES))
+    return tuple(out)

@@ -1,0 +1,34 @@
+"""What happens to the coach: events into the Session and the Dialogue.
+
+Events go in (``handle(event, now)``); actions (voice_coach.core.actions) come out. Times are
+seconds on whatever clock the caller uses (the audio stream clock, or a virtual clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandHeard:
+    """A spoken command, already mapped to its canonical name (``pause``, ``next`` ...)."""
+
+    command: str
+    confidence: float = 1.0
+    text: str = ""
+    """What the recognizer heard, for logs."""
+
+
+@dataclass(frozen=True)
+class SpeechDone:
+    """The player has played the last sample of utterance ``utterance_id``."""
+
+    utterance_id: int
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passes; sent regularly (every audio block) so timed cues can end."""
+
+
+Event = CommandHeard | SpeechDone | Tick
