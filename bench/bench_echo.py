@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_coach.listen.aec import EchoCanceller, erle_db
-from voice_coach.listen.delay import DelayEstimator
+from voice_coach.listen.echo.aec import EchoCanceller, erle_db
+from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.resample import Resampler, resample
 from voice_coach.listen.vad import Vad
 from voice_coach.sim.room import RoomParams, active_frames, render
@@ -165,7 +165,7 @@ def bands(x: np.ndarray) -> np.ndarray:
 
 def bench_double_talk(x: np.ndarray, rate: int, ref16: np.ndarray, cache: Path) -> list[dict]:
     """User commands at 0/-6 dB during coach speech after convergence: does the user survive?"""
-    from voice_coach.listen.aec import LATENCY_SAMPLES
+    from voice_coach.listen.echo.aec import LATENCY_SAMPLES
     from voice_coach.sim.room import Utterance, render_scene
 
     words = [festival(t, cache) for t in ("pause please", "go back", "stop", "say that again")]

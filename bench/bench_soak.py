@@ -162,7 +162,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     config = Config()
     if args.listener == "real":
-        from voice_coach.listen.listener import build_listener
+        from voice_coach.listen.build import build_listener
 
         inner: object = build_listener(config)
     else:

@@ -108,7 +108,8 @@ def make_listener(language: str = "en", engine: str = "pocketsphinx", model: Pat
     ``model``, a model directory); with ``options`` (aec=False, echo_check=False) the same
     parts with one technique left out."""
     from voice_coach.config import Config
-    from voice_coach.listen.listener import Listener, build_listener
+    from voice_coach.listen.build import build_listener
+    from voice_coach.listen.listener import Listener
 
     listener = build_listener(Config(engine=engine, vosk_model=model, language=language))
     if options:
@@ -209,7 +210,9 @@ class _DuckedFeed(_Feed):
         self._last = np.zeros(self.ref_n, np.float32)
 
     def attach(self, system: System) -> None:
-        from voice_coach.listen.ducking import Ducker
+        from ducking import Ducker, VoiceTap
+
+        from voice_coach.listen.listener import Listener
 
         self.ducker = Ducker(self.player)
 
@@ -217,7 +220,8 @@ class _DuckedFeed(_Feed):
             self.voice = active
             self.ducker.voice(active)
 
-        system.on_voice = on_voice  # type: ignore[attr-defined]
+        assert isinstance(system, Listener)
+        VoiceTap(system, on_voice)
 
     def reference(self, k: int) -> np.ndarray:
         self._last = self.player.read_block()

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from listen_scene import NoiselessPiper
 
-from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller, erle_db
-from voice_coach.listen.delay import DelayEstimator, estimate_delay
-from voice_coach.listen.linear_aec import LinearCanceller
-from voice_coach.listen.reference import ReferenceBuffer
+from voice_coach.listen.echo.aec import LATENCY_SAMPLES, EchoCanceller, erle_db
+from voice_coach.listen.echo.delay import DelayEstimator, estimate_delay
+from voice_coach.listen.echo.linear_aec import LinearCanceller
+from voice_coach.listen.echo.reference import ReferenceBuffer
+from voice_coach.listen.engines.vad_feed import VadFeed
 from voice_coach.listen.resample import Resampler, resample
 from voice_coach.listen.vad import Vad
-from voice_coach.listen.vad_feed import VadFeed
 from voice_coach.sim.bumps import bumps
 from voice_coach.sim.room import RoomParams, Utterance, render, render_scene
 from voice_coach.sim.speakers import UserVoices

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voice_coach.errors import UserError
-from voice_coach.listen.engines import sphinx_engine
+from voice_coach.listen.engines import sphinx_decoder
 from voice_coach.listen.engines.base import Hypothesis
 from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
 from voice_coach.listen.engines.vosk_engine import VoskRecognizer, check_model_dir, model_vocabulary
@@ -147,8 +147,8 @@ def test_a_whole_phrase_is_decided_before_the_endpointer_hears_the_room_die_down
     # One decision: the reverberation after an early end opens no second utterance.
     assert [h.text for h in early] == [phrase]
     with monkeypatch.context() as m:
-        m.setattr(sphinx_engine, "EARLY_SILENCE_FRAMES", 10_000)
-        m.setattr(sphinx_engine, "COSTLY_EARLY_SILENCE_FRAMES", 10_000)
+        m.setattr(sphinx_decoder, "EARLY_SILENCE_FRAMES", 10_000)
+        m.setattr(sphinx_decoder, "COSTLY_EARLY_SILENCE_FRAMES", 10_000)
         late = run(SphinxRecognizer(table), audio)
     assert [h.text for h in late] == [phrase]
     # Measured: early 0.12-0.30 s after the last active frame; the endpointer 0.61-0.72 s.
@@ -181,7 +181,7 @@ def test_the_decoder_dictionary_keeps_every_pronunciation_of_the_table_words(
 
     full = Path(pocketsphinx.Config()["dict"])
     small = tmp_path / "commands.dict"
-    found = sphinx_engine.write_dictionary(full, {"live", "stop", "zzqxv"}, small)
+    found = sphinx_decoder.write_dictionary(full, {"live", "stop", "zzqxv"}, small)
     assert found == {"live", "stop"}
     assert small.read_text().splitlines() == ["live L AY V", "live(2) L IH V", "stop S T AA P"]
 

@@ -23,8 +23,8 @@ from listen_scene import (
 
 from voice_coach.commands import COMMANDS
 from voice_coach.core import replies
-from voice_coach.listen import acceptance as acceptance_module
-from voice_coach.listen.engine import Engine
+from voice_coach.listen.accept import acceptance as acceptance_module
+from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.listener import Listener
 from voice_coach.listen.phrases import load_language
 from voice_coach.sim.room import Utterance, render

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from listen_scene import Coach, coach_speech, during_lines, listen_live, match
 
-from voice_coach.listen.engine import Engine
+from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.listener import Heard, Listener
 from voice_coach.listen.phrases import load_language
 from voice_coach.sim.room import Utterance, UtteranceTruth

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice_coach.listen.echo.onset import FRAME, onset_signal
 from voice_coach.listen.engines.base import Hypothesis
 from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
-from voice_coach.listen.onset import FRAME, onset_signal
 from voice_coach.listen.phrases import load_language
 from voice_coach.sim.speakers import UserVoices
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_coach.listen.speech_check import SpeechCheck
+from voice_coach.listen.accept.speech_check import SpeechCheck
 from voice_coach.sim.bumps import bumps
 from voice_coach.sim.speakers import DEFAULT_ENGLISH_VOICES, UserVoices
 

@@ -63,7 +63,7 @@ def build_scene(
     from voice_coach.sim.speakers import UserVoices
 
     if listener is None:
-        from voice_coach.listen.listener import build_listener
+        from voice_coach.listen.build import build_listener
 
         listener = build_listener(config)
     synthesizer = synthesizer or Synthesizer(config.voice)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from voice_coach.errors import UserError
-from voice_coach.listen.engine import Engine
+from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.listener import RATE, Listener
 
 log = logging.getLogger(__name__)

@@ -18,24 +18,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from voice_coach.listen.acceptance import Acceptance, WordClock
-from voice_coach.listen.delay import DelayEstimator
-from voice_coach.listen.echo_gate import FRAME, GateParams, ReferenceDecoder
-from voice_coach.listen.engine import Engine
+from voice_coach.listen.accept.acceptance import Acceptance, WordClock
+from voice_coach.listen.accept.echo_gate import FRAME, GateParams, ReferenceDecoder
+from voice_coach.listen.accept.speech_check import SpeechCheck
+from voice_coach.listen.echo.delay import DelayEstimator
+from voice_coach.listen.echo.front_end import EchoFrontEnd
+from voice_coach.listen.echo.reference import ReferenceBuffer
 from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
-from voice_coach.listen.front_end import EchoFrontEnd
+from voice_coach.listen.engines.engine import Engine
+from voice_coach.listen.engines.vad_feed import VadFeed
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import PhraseTable
-from voice_coach.listen.reference import ReferenceBuffer
 from voice_coach.listen.resample import Resampler
-from voice_coach.listen.speech_check import SpeechCheck
-from voice_coach.listen.vad_feed import VadFeed
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,6 @@ class Listener:
         """Rate of the mic blocks given to ``process``, Hz."""
         self.rejections: deque[tuple[float, str, str]] = deque(maxlen=100)
         """(time, command, why) of parsed commands the checks rejected (last 100)."""
-        self.on_voice: Callable[[bool], None] | None = None
-        """Called with True when a voice beyond the coach's echo starts and with False when it
-        has ended: the app should duck the coach meanwhile (see voice_coach.listen.ducking)."""
         self._resampler = Resampler(mic_rate, RATE)
         self._lock = threading.Lock()
         self._ref: ReferenceBuffer | None = None  # created at the first reference block
@@ -216,8 +213,6 @@ class Listener:
             self._delay.update(mic, reference)
             self._accept.played(reference)
         out = self._front.process(mic, reference)
-        if out.voice is not None and self.on_voice is not None:
-            self.on_voice(out.voice)
         self._cleaned += len(out.heard)
         self._speech.add(out.heard)
         if self._vad is None:
@@ -260,10 +255,3 @@ class Listener:
 
 def _samples(recognizer: Recognizer) -> int:
     return round(float(getattr(recognizer, "time", 0.0)) * RATE)
-
-
-def build_listener(config: object) -> Listener:
-    """The Listener the config asks for (see voice_coach.listen.build)."""
-    from voice_coach.listen.build import build_listener as build
-
-    return build(config)  # type: ignore[arg-type]

@@ -3,8 +3,7 @@ rest of the listener needs out, all on the "cleaned" clock (the mic delayed by A
 
 Two cancellers run side by side:
 - WebRTC AEC3 (linear filter + residual suppressor) leaves almost no echo: utterances close
-  (and, away from the coach's voice, open) on its output, and the voice-over-echo detector
-  reads its energies;
+  (and, away from the coach's voice, open) on its output;
 - the linear canceller (linear_aec.py) only subtracts the coach: the recognizer decodes its
   output, because AEC3's suppressor also takes 3-27 dB off a user talking over the coach,
   and over the coach's voice utterances open where it stands out (onset.py).
@@ -16,11 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice_coach.listen.aec import LATENCY_SAMPLES, EchoCanceller
-from voice_coach.listen.echo_gate import EnergyLog
-from voice_coach.listen.linear_aec import LinearCanceller
-from voice_coach.listen.onset import onset_signal
-from voice_coach.listen.voice_detect import VoiceOverEcho
+from voice_coach.listen.accept.echo_gate import EnergyLog
+from voice_coach.listen.echo.aec import LATENCY_SAMPLES, EchoCanceller
+from voice_coach.listen.echo.linear_aec import LinearCanceller
+from voice_coach.listen.echo.onset import onset_signal
 
 LINEAR_READY_UPDATES = 8
 """Room estimates (one per second of coach speech after the first 2 s) before the recognizer
@@ -40,8 +38,6 @@ class Cleaned:
     onset: np.ndarray
     """Where utterances open (onset.py: AEC3's output, or the linear output where it may
     hold a voice), as long as ``heard``."""
-    voice: bool | None
-    """True / False when a voice over the echo started / ended in this stretch, else None."""
 
 
 class EchoFrontEnd:
@@ -54,17 +50,12 @@ class EchoFrontEnd:
         self._linear = LinearCanceller() if linear and aec else None
         self._hold_mic = np.zeros(self.latency, np.float32)
         self._hold_linear = np.zeros(self.latency, np.float32)
-        self.energy = EnergyLog()
-        """Mic vs AEC3 output: voice over the echo."""
         self.heard_energy = EnergyLog()
         """Mic vs what the recognizer hears: the echo gate's evidence."""
-        self.voice = VoiceOverEcho()
-        """Near-end voice over the echo (the ducking trigger)."""
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> Cleaned:
         cleaned = self._aec.process(mic, reference) if self._aec is not None else mic
         aligned = self._delayed("_hold_mic", mic, len(cleaned))
-        change = self.voice.update(*self.energy.add(aligned, cleaned))
         heard = onset = cleaned
         if self._linear is not None:
             linear = self._delayed("_hold_linear", self._linear.process(mic, reference),
@@ -73,7 +64,7 @@ class EchoFrontEnd:
                 heard = linear
                 onset = onset_signal(aligned, linear, cleaned)
         self.heard_energy.add(aligned, heard)
-        return Cleaned(heard, cleaned, onset, change)
+        return Cleaned(heard, cleaned, onset)
 
     def _delayed(self, line_name: str, x: np.ndarray, n: int) -> np.ndarray:
         """``x`` moved onto the cleaned clock through the named delay line."""

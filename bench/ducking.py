@@ -1,6 +1,6 @@
 """Ducking: lower the coach while the listener hears someone talk over it.
 
-Wire it as ``listener.on_voice = Ducker(player).voice``. The coach drops by ``gain`` (20 dB)
+Wire it as ``VoiceTap(listener, Ducker(player).voice)``. The coach drops by ``gain`` (20 dB)
 within one block of the voice starting, so the rest of a command reaches the recognizer with
 less echo. Not wired into the daemon: since the recognizer hears the linear canceller's
 output, ducking no longer pays off (bench/bench_listen.py: 76.6 % of commands with it, 77.7 %
@@ -11,7 +11,14 @@ time), which a listener in bed would hear as the coach fading in and out.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Protocol
+
+import numpy as np
+from voice_detect import VoiceOverEcho
+
+from voice_coach.listen.accept.echo_gate import EnergyLog
+from voice_coach.listen.listener import Listener
 
 DUCK_GAIN = 0.1
 """Volume multiplier while ducked (-20 dB)."""
@@ -52,3 +59,34 @@ class Ducker:
                 if abs(self.player.volume - (self._ducked or 0.0)) < 1e-6:
                     self.player.set_volume(self._saved)
                 self._saved = self._ducked = None
+
+
+class VoiceTap:
+    """Calls ``on_voice(True/False)`` when a voice over the coach's echo starts / ends, read
+    from the listener's front end (mic vs AEC3's output); the product does not need it."""
+
+    def __init__(self, listener: Listener, on_voice: Callable[[bool], None]) -> None:
+        front = listener._front
+        self._latency = front.latency
+        self._hold = np.zeros(front.latency, np.float32)
+        self._energy = EnergyLog()
+        self._voice = VoiceOverEcho()
+        process = front.process
+
+        def tapped(mic: np.ndarray, reference: np.ndarray):  # type: ignore[no-untyped-def]
+            out = process(mic, reference)
+            change = self._voice.update(*self._energy.add(self._aligned(mic, len(out.gate)),
+                                                          out.gate))
+            if change is not None:
+                on_voice(change)
+            return out
+
+        front.process = tapped  # type: ignore[method-assign]
+
+    def _aligned(self, mic: np.ndarray, n: int) -> np.ndarray:
+        """``mic`` on the front end's cleaned clock (AEC3's latency later)."""
+        if not self._latency:
+            return mic
+        line = np.concatenate([self._hold, mic])
+        self._hold = line[n:]
+        return line[:n]

@@ -1,0 +1,1 @@
+"""Echo handling: the playback reference, its delay, AEC3 and the linear canceller, onsets."""
