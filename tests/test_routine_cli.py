@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from voice_coach.cli import main
-from voice_coach.cmd_check import format_minutes
+from voice_coach.cli.check import format_minutes
 from voice_coach.errors import UserError
 from voice_coach.routine import (
     bundled_dir,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from voice_coach.cmd_check import duration_warnings
+from voice_coach.cli.check import duration_warnings
 from voice_coach.core.cues import Cue
 from voice_coach.routine import bundled_dir, compile_routine, estimate_seconds, load_routine
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from voice_coach.errors import UserError
 
 if TYPE_CHECKING:
-    from voice_coach.model_store.upstream import RemoteFile
+    from voice_coach.model_store.manifest import RemoteFile
 
 CHUNK = 1 << 16
 TIMEOUT_S = 30.0

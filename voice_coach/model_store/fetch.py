@@ -12,9 +12,9 @@ from pathlib import Path
 from voice_coach import paths
 from voice_coach.errors import UserError
 from voice_coach.model_store.download import download, file_md5
-from voice_coach.model_store.manifest import Source, load_manifest
+from voice_coach.model_store.manifest import RemoteFile, Source, load_manifest
 from voice_coach.model_store.unpack import extract_vosk_zip, install
-from voice_coach.model_store.upstream import RemoteFile, remote_files
+from voice_coach.model_store.upstream import remote_files
 
 DOWNLOADS = ".downloads"
 """Hidden folder in the models folder holding ``.part`` files between attempts."""

@@ -90,3 +90,17 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         if spec.kind not in sources:
             raise UserError(f"{path}: model {spec.name} has kind {spec.kind!r} with no source")
     return Manifest(models=models, sources=sources)
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file to download, with what the publisher says it must be."""
+
+    url: str
+    """Absolute download URL."""
+    filename: str
+    """Local file name (last path component)."""
+    size: int
+    """Exact size in bytes published by the index."""
+    md5: str
+    """Lower-case hex MD5 published by the index."""

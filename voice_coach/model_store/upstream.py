@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from urllib.parse import quote, urljoin
 
 from voice_coach.errors import UserError
 from voice_coach.model_store.download import open_url
-from voice_coach.model_store.manifest import ModelSpec, Source
+from voice_coach.model_store.manifest import ModelSpec, RemoteFile, Source
 
 _MD5 = re.compile(r"[0-9a-f]{32}")
 # Piper voice folders also hold samples and a model card; these are what a voice needs
@@ -17,18 +16,6 @@ _MD5 = re.compile(r"[0-9a-f]{32}")
 _PIPER_SUFFIXES = (".onnx", ".onnx.json", "/MODEL_CARD")
 
 
-@dataclass(frozen=True)
-class RemoteFile:
-    """One file to download, with what the publisher says it must be."""
-
-    url: str
-    """Absolute download URL."""
-    filename: str
-    """Local file name (last path component)."""
-    size: int
-    """Exact size in bytes published by the index."""
-    md5: str
-    """Lower-case hex MD5 published by the index."""
 
 
 def fetch_index(source: Source) -> object:

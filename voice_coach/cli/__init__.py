@@ -1,7 +1,7 @@
 """Command-line entry point: parses arguments and hands off; no behaviour lives here.
 
-Each sub-command lives in a ``cmd_*`` module exposing ``register(subparsers)``, which adds
-its parser and sets ``func`` to a ``run(args) -> int`` function.
+Each sub-command lives in a module of this package exposing ``register(subparsers)``, which
+adds its parser and sets ``func`` to a ``run(args) -> int`` function.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from voice_coach import __version__
 from voice_coach.errors import UserError
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "cmd_config", "cmd_devices", "cmd_models", "cmd_check", "cmd_list",
-    "cmd_play", "cmd_simulate", "cmd_history", "cmd_run", "cmd_demo", "cmd_detect",
+    "config", "devices", "models", "check", "list",
+    "play", "simulate", "history", "run", "demo", "detect",
 )
 
 
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(f"voice_coach.{name}").register(sub)
+        importlib.import_module(f"voice_coach.cli.{name}").register(sub)
     return parser
 
 
@@ -56,7 +56,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("voice-coach: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,7 +19,7 @@ from voice_coach.app.prepare import (
 )
 from voice_coach.app.render import render
 from voice_coach.app.script import parse_script
-from voice_coach.cmd_play import add_session_arguments, open_synthesizer
+from voice_coach.cli.play import add_session_arguments, open_synthesizer
 from voice_coach.commands import COMMANDS
 from voice_coach.config import load_config
 from voice_coach.errors import UserError
