@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_coach.app.coach import LogEntry
+from voice_coach.app.executor import LogEntry
 from voice_coach.app.virtual_room import UserLine
 from voice_coach.app.virtual_scene import Scene, build_scene
 from voice_coach.config import Config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_coach.app.coach import LogEntry
+from voice_coach.app.executor import LogEntry
 from voice_coach.app.virtual_room import ScriptedUser, UserLine
 
 RATE = 16000

@@ -2,7 +2,7 @@
 
 A USB microphone pulled out mid-session makes PortAudio fail reads (an OSError from the
 stream, or a stream that simply stops delivering); a lost speaker stops calling back. The
-watchers here turn both into ``DeviceEvent``s for the Daemon, and retry opening the device
+watchers here turn both into ``DeviceChanged``s for the Daemon, and retry opening the device
 every ``RETRY_SECONDS`` until it works again. Time is passed in, so the same logic runs on
 the sound-card clock and on the virtual clock of the simulated room.
 """

@@ -1,13 +1,14 @@
 """Plays a session on the sound card: the device callback pulls blocks, this loop steps the
-Coach on the stream clock every block."""
+Executor on the stream clock every block."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-from voice_coach.app.coach import Coach, SynthesizerLike
+from voice_coach.app.executor import Executor, SynthesizerLike
 from voice_coach.core.session import Session
+from voice_coach.core.states import SessionState
 from voice_coach.speech import Player
 
 STEP_SECONDS = 0.02
@@ -23,13 +24,13 @@ def play_live(
     """Play ``session`` to the end; returns True when interrupted by Ctrl-C."""
     from voice_coach.speech.device import DeviceOutput
 
-    coach = Coach(session, synthesizer, player)
-    # Called on the audio thread: only posts into the Coach's thread-safe inbox.
+    coach = Executor(session, synthesizer, player)
+    # Called on the audio thread: only posts into the Executor's thread-safe inbox.
     player.on_done = coach.speech_done
     with DeviceOutput(player, device):
-        coach.run_actions(session.start(player.time), player.time)
+        coach.execute(session.start(player.time), player.time)
         try:
-            while not (session.state == "finished" and player.is_idle):
+            while not (session.state == SessionState.FINISHED and player.is_idle):
                 coach.step(player.time)
                 if on_step is not None:
                     on_step(player.time)

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from voice_coach.app.daemon import Daemon, DeviceEvent, make_dialogue, routine_options
+from voice_coach.app.daemon import Daemon, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
 from voice_coach.app.live_mic import LiveMic, input_rate
 from voice_coach.app.prepare import block_size
 from voice_coach.config import Config
+from voice_coach.core.events import DeviceChanged
 from voice_coach.errors import UserError
 from voice_coach.speech import Player
 from voice_coach.state_store import StateStore
@@ -161,15 +162,16 @@ def run_live(config: Config, state_dir: Path | None = None,
     heard: queue.Queue[Any] = queue.Queue()
     daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake_phrase)
     mic = LiveMic(listener, config.input_device, mic_rate, lambda: player.time, heard,
-                  lambda lost, detail: daemon.post_device(DeviceEvent("microphone", lost, detail)))
-    daemon.set_mode = mic.set_mode
+                  lambda lost, detail: daemon.post_device(
+                      DeviceChanged("microphone", lost, detail)))
+    daemon.set_listener_mode(mic.set_mode)
     stop = stop or threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
 
     speaker = LiveSpeaker(player, config.output_device,
                           lambda lost, detail: daemon.post_device(
-                              DeviceEvent("speaker", lost, detail)))
+                              DeviceChanged("speaker", lost, detail)))
     try:
         speaker.open()
         open_mic(mic, config.input_device)

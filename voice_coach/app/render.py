@@ -1,7 +1,7 @@
 """Runs a session on a virtual clock: the player is pulled block by block as fast as the CPU
 allows, so a 15-minute routine renders to a WAV in well under 15 minutes.
 
-The same Coach/Session/Player code runs live; only the clock differs (here the clock is
+The same Executor/Session/Player code runs live; only the clock differs (here the clock is
 the number of samples the player has produced).
 """
 
@@ -13,9 +13,11 @@ from typing import Protocol
 
 import numpy as np
 
-from voice_coach.app.coach import Coach, LogEntry, PlayerLike, SessionLike, SynthesizerLike
+from voice_coach.app.executor import Executor, LogEntry, PlayerLike, SynthesizerLike
 from voice_coach.app.script import ScriptedCommand
 from voice_coach.core.events import CommandHeard
+from voice_coach.core.session import Session
+from voice_coach.core.states import SessionState
 
 BlockSink = Callable[[np.ndarray, float], None]
 """Receives every block the player produced, with its start time in stream seconds."""
@@ -30,7 +32,7 @@ class RenderResult:
 
 
 class RenderPlayer(PlayerLike, Protocol):
-    """What the render loop needs beyond what the Coach uses."""
+    """What the render loop needs beyond what the Executor uses."""
 
     on_done: Callable[[int], None] | None
 
@@ -42,7 +44,7 @@ class RenderPlayer(PlayerLike, Protocol):
 
 
 def render(
-    session: SessionLike,
+    session: Session,
     synthesizer: SynthesizerLike,
     player: RenderPlayer,
     *,
@@ -57,10 +59,10 @@ def render(
 
     ``tail_seconds`` of silence are kept after the last sample so the end is not clipped.
     """
-    coach = Coach(session, synthesizer, player, on_log=on_log)
+    coach = Executor(session, synthesizer, player, on_log=on_log)
     player.on_done = coach.speech_done
     pending = list(script)
-    coach.run_actions(session.start(player.time), player.time)
+    coach.execute(session.start(player.time), player.time)
     tail_end: float | None = None
     while player.time < max_seconds:
         now = player.time
@@ -72,7 +74,7 @@ def render(
         block = player.read_block()
         if sink is not None:
             sink(block, now)
-        if session.state == "finished" and player.is_idle and not pending:
+        if session.state == SessionState.FINISHED and player.is_idle and not pending:
             tail_end = tail_end if tail_end is not None else now + tail_seconds
             if now >= tail_end:
                 return RenderResult(player.time, True)

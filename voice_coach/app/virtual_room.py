@@ -16,9 +16,10 @@ from typing import Protocol
 
 import numpy as np
 
-from voice_coach.app.coach import LogEntry
-from voice_coach.app.daemon import Daemon, DeviceEvent, ListenerLike
+from voice_coach.app.daemon import Daemon, ListenerLike
 from voice_coach.app.devices_watch import Watched
+from voice_coach.app.executor import LogEntry
+from voice_coach.core.events import DeviceChanged
 from voice_coach.sim.room import speech_span
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ class VirtualRoom:
         daemon.start(self.player.time)
 
     def _report(self, lost: bool, detail: str) -> None:
-        self.daemon.post_device(DeviceEvent("microphone", lost, detail))
+        self.daemon.post_device(DeviceChanged("microphone", lost, detail))
 
     def run(self, max_seconds: float, until: Callable[[], bool] | None = None) -> float:
         """Advance up to ``max_seconds`` of virtual time, or until ``until()``; returns the

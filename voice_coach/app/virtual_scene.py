@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from voice_coach import paths
-from voice_coach.app.coach import LogEntry
 from voice_coach.app.daemon import Daemon, ListenerLike, make_dialogue, routine_options
+from voice_coach.app.executor import LogEntry
 from voice_coach.app.prepare import block_size
 from voice_coach.app.virtual_room import MicPath, ScriptedUser, UserLine, VirtualRoom
 from voice_coach.config import Config
@@ -82,7 +82,7 @@ def build_scene(
 
     user = ScriptedUser(lines, voices.say, say_to_room)
     scene_log: list[LogEntry] = []
-    daemon.log_listeners += [scene_log.append, user.observe]
+    daemon.log_listeners.extend([scene_log.append, user.observe])
     if on_log is not None:
         daemon.log_listeners.append(on_log)
     user.on_say = lambda t, text: daemon.emit(LogEntry(t, "user", {"text": text}))

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from voice_coach.app.coach import LogEntry
+from voice_coach.app.executor import LogEntry
 from voice_coach.app.virtual_room import UserLine, event_key
 from voice_coach.config import add_config_argument, load_config
 

@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from voice_coach.app.coach import LogEntry
+from voice_coach.app.executor import LogEntry
 from voice_coach.app.prepare import (
     block_size,
     check_output_path,

@@ -32,7 +32,7 @@ from voice_coach.core.actions import (
 )
 from voice_coach.core.choices import USUAL, RoutineOption, choice_phrases
 from voice_coach.core.cues import speech_patience
-from voice_coach.core.events import CommandHeard, Event, SpeechDone, Tick
+from voice_coach.core.events import CommandHeard, DeviceChanged, Event, SpeechDone, Tick
 from voice_coach.core.history import SessionTracker
 from voice_coach.core.session import RATE_MAX, RATE_MIN, Session
 from voice_coach.core.states import DialogueState, SessionState
@@ -131,10 +131,15 @@ class Dialogue:
     # --- events --------------------------------------------------------------------------
 
     def handle(self, event: Event, now: float) -> list[Action]:
-        if isinstance(event, CommandHeard):
-            return self._command(event.command.strip().lower(), now)
-        if isinstance(event, SpeechDone):
-            return self._speech_done(event.utterance_id, now)
+        match event:
+            case CommandHeard():
+                return self._command(event.command.strip().lower(), now)
+            case SpeechDone():
+                return self._speech_done(event.utterance_id, now)
+            case DeviceChanged(lost=True):
+                return self.device_lost(event.device, now)
+            case DeviceChanged():
+                return self.device_back(event.device, now)
         return self._tick(now)
 
     def device_lost(self, device: str, now: float) -> list[Action]:
@@ -250,7 +255,7 @@ class Dialogue:
         started = SessionStarted(option.id, option.title, index, pending.resumed)
         return [started, self.listen_mode] + self._from_session(self.session.start(now), now)
 
-    def _to_session(self, event: Event, now: float) -> list[Action]:
+    def _to_session(self, event: CommandHeard | SpeechDone | Tick, now: float) -> list[Action]:
         assert self.session is not None
         return self._from_session(self.session.handle(event, now), now)
 

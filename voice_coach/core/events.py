@@ -17,6 +17,8 @@ class CommandHeard:
     confidence: float = 1.0
     text: str = ""
     """What the recognizer heard, for logs."""
+    time: float | None = None
+    """Mic-stream seconds at which the listener decided (None: not from a microphone)."""
 
 
 @dataclass(frozen=True)
@@ -31,4 +33,17 @@ class Tick:
     """Time passes; sent regularly (every audio block) so timed cues can end."""
 
 
-Event = CommandHeard | SpeechDone | Tick
+@dataclass(frozen=True)
+class DeviceChanged:
+    """The microphone or the speaker stopped working (``lost``) or works again."""
+
+    device: str
+    """"microphone" or "speaker"."""
+    lost: bool
+    detail: str = ""
+    """What went wrong, for logs."""
+
+
+Event = CommandHeard | SpeechDone | Tick | DeviceChanged
+"""Everything the Session and the Dialogue handle (the Session leaves devices to the
+Dialogue: for it a DeviceChanged only lets time pass)."""

@@ -2,7 +2,7 @@
 
 No threads, no I/O, no wall clock: ``now`` is the caller's stream time in seconds, so
 every behaviour is a fast unit test on a virtual clock. The app executes the actions
-(voice_coach.app.coach.Coach) and feeds back ``SpeechDone`` and ``Tick`` events.
+(voice_coach.app.executor.Executor) and feeds back ``SpeechDone`` and ``Tick`` events.
 This module says what each command means in each state; voice_coach.core.playback does the
 moving along (sentences, timing, replies).
 
@@ -141,7 +141,7 @@ class Session:
         return self._begin(self._p.index) + self._p.pump()
 
     def handle(self, event: Event, now: float) -> list[SessionAction]:
-        """React to a command, the end of an utterance, or time passing (``Tick``)."""
+        """React to a command, the end of an utterance, or time passing (anything else)."""
         self._p.sync(now)
         actions: list[SessionAction] = []
         if isinstance(event, CommandHeard):
