@@ -15,12 +15,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from voice_coach import paths
+from voice_coach.core.session import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
 from voice_coach.errors import UserError
+from voice_coach.listen.engines.engine import EngineName
 
-ENGINES = ("auto", "vosk", "pocketsphinx")
+ENGINES = ("auto", *EngineName)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-RATE_RANGE = (0.7, 1.3)
-VOLUME_RANGE = (0.2, 1.0)
+RATE_RANGE = (RATE_MIN, RATE_MAX)
+VOLUME_RANGE = (VOLUME_MIN, VOLUME_MAX)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Config:
     voice: Path | None = None
     """Piper voice (.onnx file with its .onnx.json beside it); None = the bundled voice."""
     rate: float = 1.0
-    """Speaking rate, a multiplier of the voice's natural speed (0.7-1.3)."""
+    """Speaking rate, a multiplier of the voice's natural speed (RATE_RANGE)."""
     volume: float = 0.8
     """Playback volume, a linear gain (0.2-1.0)."""
     routines_dir: Path = field(default_factory=paths.default_routines_dir)

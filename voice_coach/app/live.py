@@ -7,11 +7,10 @@ import time
 from collections.abc import Callable
 
 from voice_coach.app.executor import Executor, SynthesizerLike
+from voice_coach.audio import BLOCK_SECONDS as STEP_SECONDS
 from voice_coach.core.session import Session
 from voice_coach.core.states import SessionState
 from voice_coach.speech import Player
-
-STEP_SECONDS = 0.02
 
 
 def play_live(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from voice_coach.app.devices_watch import StallDetector, Watched
+from voice_coach.audio import BLOCK_SECONDS, LISTEN_RATE
 from voice_coach.listen.sources import DeviceSource
 from voice_coach.listen.thread import ListenerThread
 
@@ -25,11 +26,10 @@ log = logging.getLogger(__name__)
 
 RING_SECONDS = 2.0
 """Audio the ring buffer holds while the Listener is busy, in seconds."""
-BLOCK_SECONDS = 0.02
 """Microphone block, s."""
 
 
-def input_rate(device: int | None, preferred: int = 16000) -> int:
+def input_rate(device: int | None, preferred: int = LISTEN_RATE) -> int:
     """16 kHz if the device takes it (no resampling), else its default rate."""
     from voice_coach.speech.device import import_sounddevice
 

@@ -23,6 +23,8 @@ from voice_coach.app.daemon import Daemon, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
 from voice_coach.app.live_mic import LiveMic, input_rate
 from voice_coach.app.prepare import block_size
+from voice_coach.audio import BLOCK_SECONDS as STEP_SECONDS
+from voice_coach.audio import LISTEN_RATE
 from voice_coach.config import Config
 from voice_coach.core.events import DeviceChanged
 from voice_coach.errors import UserError
@@ -31,7 +33,6 @@ from voice_coach.state_store import StateStore
 
 log = logging.getLogger(__name__)
 
-STEP_SECONDS = 0.02
 VOICE_HINT = "get the default voice with: voice-coach models fetch en_US-joe-medium"
 MODEL_HINT = ("get a recognizer model with: voice-coach models fetch "
               "vosk-model-small-en-us-0.15 (see `voice-coach models list`)")
@@ -116,7 +117,7 @@ def check_audio(config: Config) -> int | None:
     return resolve_device(config.input_device, "input")
 
 
-def load_listener(config: Config, mic_rate: int = 16000) -> Any:
+def load_listener(config: Config, mic_rate: int = LISTEN_RATE) -> Any:
     """The configured Listener; a missing model says how to fetch one."""
     from voice_coach.listen.build import build_listener
 

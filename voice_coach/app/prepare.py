@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from voice_coach.audio import BLOCKS_PER_SECOND
 from voice_coach.config import RATE_RANGE, Config
 from voice_coach.core.cues import Cue
 from voice_coach.core.session import Session
 from voice_coach.errors import UserError
 from voice_coach.routine import Routine, compile_routine, load_routine, resolve_routine
-
-BLOCKS_PER_SECOND = 50
-"""Player blocks are 20 ms: short enough that "pause" silences the speaker at once."""
 
 
 @dataclass(frozen=True)

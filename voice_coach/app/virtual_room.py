@@ -19,6 +19,7 @@ import numpy as np
 from voice_coach.app.daemon import Daemon, ListenerLike
 from voice_coach.app.devices_watch import Watched
 from voice_coach.app.executor import LogEntry
+from voice_coach.audio import LISTEN_RATE
 from voice_coach.core.events import DeviceChanged
 from voice_coach.sim.room import speech_span
 
@@ -77,7 +78,7 @@ class ScriptedUser:
     """Says ``lines`` in order into the room, each once its trigger has been seen."""
 
     def __init__(self, lines: Sequence[UserLine], say: Callable[[str, str], np.ndarray],
-                 schedule: Callable[[float, np.ndarray, float], None], rate: int = 16000):
+                 schedule: Callable[[float, np.ndarray, float], None], rate: int = LISTEN_RATE):
         self.lines = list(lines)
         self._say = say
         self._schedule = schedule

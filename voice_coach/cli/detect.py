@@ -11,10 +11,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from voice_coach.audio import BLOCK_SECONDS as BLOCK_S
 from voice_coach.config import add_config_argument, load_config
 from voice_coach.errors import UserError
 
-BLOCK_S = 0.02
 """Block length fed to the listener, s (as the live app)."""
 
 

@@ -39,7 +39,8 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", type=Path, default=None, metavar="FILE.wav",
                         help="render to this WAV file instead of the speaker (fast)")
     parser.add_argument("--rate", type=rate_value, default=None,
-                        help="speaking and pacing rate, 0.7-1.3 (default: routine x config)")
+                        help=f"speaking and pacing rate, {RATE_RANGE[0]}-{RATE_RANGE[1]} "
+                             "(default: routine x config)")
     parser.add_argument("--from-section", type=int, default=None, metavar="N",
                         help="start at section N (1-based)")
     parser.add_argument("--voice", type=Path, default=None, metavar="PATH.onnx",

@@ -6,9 +6,10 @@ import logging
 from pathlib import Path
 from typing import Protocol
 
+from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.errors import UserError
-from voice_coach.listen.engines.engine import Engine
-from voice_coach.listen.listener import RATE, Listener
+from voice_coach.listen.engines.engine import Engine, EngineName
+from voice_coach.listen.listener import Listener
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +42,23 @@ def choose_engine(config: ListenConfig) -> tuple[Engine, str]:
         if not model.is_dir():
             raise UserError(f"listen.vosk_model: {model}: no such model folder "
                             f"(get one with: {fetch_hint(language)})")
-        return Engine("vosk", model), f"Vosk, configured model {model}"
+        return Engine(EngineName.VOSK, model), f"Vosk, configured model {model}"
     if config.engine == "pocketsphinx":
         if language != "en":
             raise UserError(f"listen.engine: PocketSphinx has only an English model, not "
                             f"{language!r}; use Vosk ({fetch_hint(language)})")
-        return Engine("pocketsphinx"), "PocketSphinx, as configured"
+        return Engine(EngineName.POCKETSPHINX), "PocketSphinx, as configured"
     found = find_vosk_model(language, config.models_dir)
     if found is not None:
-        return Engine("vosk", found), f"Vosk, {found.name} installed for {language!r}"
+        return Engine(EngineName.VOSK, found), f"Vosk, {found.name} installed for {language!r}"
     if config.engine == "vosk":
         raise UserError(f"listen.engine: no Vosk model for {language!r} in {config.models_dir} "
                         f"(get one with: {fetch_hint(language)})")
     if language != "en":
         raise UserError(f"no recognizer for {language!r}: install a Vosk model "
                         f"({fetch_hint(language)})")
-    return Engine("pocketsphinx"), (f"PocketSphinx: no English Vosk model installed (better: "
-                                    f"{fetch_hint('en')})")
+    why = f"PocketSphinx: no English Vosk model installed (better: {fetch_hint('en')})"
+    return Engine(EngineName.POCKETSPHINX), why
 
 
 def build_listener(config: ListenConfig, *, mic_rate: int = RATE) -> Listener:
@@ -73,5 +74,5 @@ def build_listener(config: ListenConfig, *, mic_rate: int = RATE) -> Listener:
         raise UserError(f"listen.wake_phrase: {config.wake_phrase!r}: the {engine.name} model "
                         f"does not know {' '.join(missing)!r}")
     # Said once at start-up; the fallback is a warning because Vosk would serve better.
-    (log.warning if engine.name == "pocketsphinx" else log.info)("listening with %s", why)
+    (log.warning if engine.name == EngineName.POCKETSPHINX else log.info)("listening with %s", why)
     return Listener(engine, table, mic_rate=mic_rate)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.listen.accept.acceptance import Acceptance, WordClock
 from voice_coach.listen.accept.echo_gate import FRAME, GateParams, ReferenceDecoder
 from voice_coach.listen.accept.speech_check import SpeechCheck
@@ -39,7 +40,6 @@ from voice_coach.listen.resample import Resampler
 
 log = logging.getLogger(__name__)
 
-RATE = 16000
 """Rate everything runs at inside the listener, Hz."""
 MAX_REFERENCE_WAIT_S = 0.12
 """Longest the mic may run ahead of the reference before it is processed without it (the

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-TARGET_RATE = 16000
+from voice_coach.audio import LISTEN_RATE as TARGET_RATE
+
 """The rate everything in the listener runs at (Hz): AEC3, VAD and the recognizers want it."""
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from voice_coach.audio import BLOCK_SECONDS, LISTEN_RATE
 from voice_coach.errors import UserError
 
 
@@ -64,7 +65,7 @@ class WavSource:
     finite = True
     """The source ends (``read`` returning None means the end, not a timeout)."""
 
-    def __init__(self, path: Path, block_s: float = 0.02) -> None:
+    def __init__(self, path: Path, block_s: float = BLOCK_SECONDS) -> None:
         self.path = Path(path)
         self.pcm, self.rate = read_wav(self.path)
         self.block = max(1, round(block_s * self.rate))
@@ -97,8 +98,8 @@ class DeviceSource:
     finite = False
     """``read`` returning None means a timeout, not the end."""
 
-    def __init__(self, device: str | int | None = None, rate: int = 16000,
-                 block_s: float = 0.02, start_time: float = 0.0) -> None:
+    def __init__(self, device: str | int | None = None, rate: int = LISTEN_RATE,
+                 block_s: float = BLOCK_SECONDS, start_time: float = 0.0) -> None:
         from voice_coach.audio_devices import resolve_device
         from voice_coach.speech.device import import_sounddevice
 

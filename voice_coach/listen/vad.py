@@ -11,9 +11,10 @@ from collections import deque
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as RATE
+
 CHUNK = 512
 """Samples per Silero decision (32 ms at 16 kHz)."""
-RATE = 16000
 """Sample rate Silero runs at, in Hz."""
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE
+
 KINDS = ("hiss", "rustle", "thud", "knock", "hum")
 """hiss: white noise; rustle: pink; thud: brown (low rumble); knock: a click with a decay;
 hum: a wobbling tone (a fridge, a phone buzzing)."""
 
 
-def bumps(seconds: float, seed: int = 0, rate: int = 16000,
+def bumps(seconds: float, seed: int = 0, rate: int = LISTEN_RATE,
           level_dbfs: tuple[float, float] = (-35.0, -12.0),
           gap_s: tuple[float, float] = (0.3, 3.0)) -> np.ndarray:
     """``seconds`` of bumps (float32 at ``rate``), each 0.08-0.9 s long at an RMS drawn

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE
+
 _HALF_TAPS = 16
 """Half-width of the interpolation kernel in reference samples (sets the minimum delay)."""
 _ECHO_DRR_DB = 4.0
@@ -31,7 +33,7 @@ _ACTIVE_DB = 35.0
 class RoomParams:
     """Acoustics of one simulated room (keyword arguments of ``Room``)."""
 
-    rate_out: int = 16000
+    rate_out: int = LISTEN_RATE
     """Mic sample rate in Hz."""
     delay_s: float = 0.060
     """Speaker-to-mic delay of the direct path in seconds (output + input latency included)."""
@@ -82,7 +84,7 @@ def db(x: float) -> float:
     return 20.0 * float(np.log10(max(x, 1e-10)))
 
 
-def active_frames(x: np.ndarray, rate: int = 16000, frame_s: float = 0.02) -> np.ndarray:
+def active_frames(x: np.ndarray, rate: int = LISTEN_RATE, frame_s: float = 0.02) -> np.ndarray:
     """Boolean per 20 ms frame: within ``_ACTIVE_DB`` of the loudest frame (simple P.56)."""
     n = int(rate * frame_s)
     frames = x[: len(x) // n * n].reshape(-1, n)
@@ -92,7 +94,7 @@ def active_frames(x: np.ndarray, rate: int = 16000, frame_s: float = 0.02) -> np
     return energy > energy.max() * 10 ** (-_ACTIVE_DB / 10)
 
 
-def speech_span(pcm: np.ndarray, rate: int = 16000) -> tuple[float, float]:
+def speech_span(pcm: np.ndarray, rate: int = LISTEN_RATE) -> tuple[float, float]:
     """(start of the first, end of the last) active 20 ms frame of an utterance, seconds from
     its first sample; the whole recording when no frame is active."""
     span = np.flatnonzero(active_frames(np.asarray(pcm, np.float32), rate))

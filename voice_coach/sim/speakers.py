@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as SAMPLE_RATE
 from voice_coach.errors import UserError
 
-SAMPLE_RATE = 16000
 """Rate of every returned utterance, Hz."""
 
 FESTIVAL_VOICES = {"kal": "voice_kal_diphone", "ked": "voice_ked_diphone"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.listen.accept.echo_gate import (
     FRAME,
     EnergyLog,
@@ -27,7 +28,6 @@ from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.reference import ReferenceBuffer
 from voice_coach.listen.engines.base import Hypothesis, Word
 from voice_coach.listen.parser import CommandParser, ParsedCommand
-from voice_coach.listen.resample import TARGET_RATE as RATE
 
 REFERENCE_SLACK_S = 0.25
 """How far a word in the coach's playback may be from the command's words (after the

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE
 from voice_coach.commands import COSTLY_COMMANDS
 from voice_coach.listen.engines.base import Recognizer, as_int16
 from voice_coach.listen.phrases import PhraseTable
@@ -58,7 +59,7 @@ class EnergyLog:
     """Per-10 ms energies of the mic and the cleaned signal, indexed by absolute frame."""
 
     def __init__(self, seconds: float = 30.0) -> None:
-        self._size = int(seconds * 16000 / FRAME)
+        self._size = int(seconds * LISTEN_RATE / FRAME)
         self._mic = np.zeros(self._size)
         self._clean = np.zeros(self._size)
         self.frames = 0
@@ -112,7 +113,7 @@ class ReferenceDecoder:
             self._rec = self._create(self.table)  # type: ignore[operator]
         rec = self._rec
         rec.reset()
-        pad = np.zeros(int(PAD_S * 16000), np.int16)
+        pad = np.zeros(int(PAD_S * LISTEN_RATE), np.int16)
         base = float(getattr(rec, "time", 0.0)) + PAD_S  # recognizer time of ref16[0]
         hyps = rec.accept(np.concatenate([pad, as_int16(ref16), pad, pad]))
         hyps += rec.flush()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_coach.listen.vad import CHUNK, RATE
+from voice_coach.audio import LISTEN_RATE as RATE
+from voice_coach.listen.vad import CHUNK
 
 CONTEXT_S = 0.5
 """Audio judged before a command's first word, s: Silero needs a few chunks to settle."""

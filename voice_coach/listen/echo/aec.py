@@ -13,9 +13,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as RATE
+
 FRAME = 160
 """Samples per AEC3 frame (10 ms at 16 kHz)."""
-RATE = 16000
 """Sample rate the canceller runs at, in Hz."""
 LATENCY_SAMPLES = 128
 """AEC3 delays the mic signal by this much (8 ms, its 64-sample block framing): cleaned sample

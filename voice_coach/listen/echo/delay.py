@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE
+
 _MIN_REF_RMS = 10 ** (-50 / 20)
 """Frames with a quieter reference (coach silent) carry no delay information."""
 _BAND_HZ = (150.0, 7000.0)
@@ -36,7 +38,7 @@ class DelayEstimator:
 
     def __init__(
         self,
-        rate: int = 16000,
+        rate: int = LISTEN_RATE,
         max_delay_s: float = 0.5,
         frame_s: float = 0.256,
         forget: float = 0.99,
@@ -98,7 +100,7 @@ class DelayEstimator:
 
 
 def estimate_delay(
-    mic: np.ndarray, ref: np.ndarray, rate: int = 16000, max_delay_s: float = 0.5
+    mic: np.ndarray, ref: np.ndarray, rate: int = LISTEN_RATE, max_delay_s: float = 0.5
 ) -> DelayEstimate | None:
     """One-shot estimate over whole signals (same clock, same start)."""
     n = min(len(mic), len(ref))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 
-RATE = 16000
 """Sample rate, Hz."""
 ANALYSIS = 32768
 """Welch frame for the cross-spectrum, samples (2 s): several times the filter length."""

@@ -11,7 +11,8 @@ import threading
 
 import numpy as np
 
-from voice_coach.listen.resample import TARGET_RATE, Resampler
+from voice_coach.audio import LISTEN_RATE as TARGET_RATE
+from voice_coach.listen.resample import Resampler
 
 _RESYNC_S = 0.002
 """A tap starting further than this from where the last one ended restarts the resampler."""

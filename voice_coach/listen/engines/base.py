@@ -12,7 +12,6 @@ from typing import Protocol
 
 import numpy as np
 
-SAMPLE_RATE = 16000
 """Sample rate every engine expects, Hz."""
 
 

@@ -4,33 +4,38 @@ for a fresh recognizer per phrase table (session commands, routine choices, echo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
 from voice_coach.listen.engines.base import Recognizer
 from voice_coach.listen.phrases import PhraseTable
 
-ENGINES = ("vosk", "pocketsphinx")
+
+class EngineName(StrEnum):
+    VOSK = "vosk"
+    POCKETSPHINX = "pocketsphinx"
+
 
 
 @dataclass(frozen=True)
 class Engine:
     """A recognizer kind plus its model."""
 
-    name: str
-    """"vosk" or "pocketsphinx"."""
+    name: EngineName
     model_dir: Path | None = None
     """Vosk model folder (required for Vosk); PocketSphinx acoustic model (None = bundled)."""
 
     def __post_init__(self) -> None:
-        if self.name not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, not {self.name!r}")
-        if self.name == "vosk" and self.model_dir is None:
+        if self.name not in tuple(EngineName):
+            raise ValueError(f"engine must be one of {tuple(EngineName)}, not {self.name!r}")
+        object.__setattr__(self, "name", EngineName(self.name))
+        if self.name == EngineName.VOSK and self.model_dir is None:
             raise ValueError("the Vosk engine needs a model folder")
 
     def create(self, table: PhraseTable) -> Recognizer:
         """A new streaming recognizer restricted to ``table``."""
-        if self.name == "vosk":
+        if self.name == EngineName.VOSK:
             from voice_coach.listen.engines.vosk_engine import VoskRecognizer
 
             assert self.model_dir is not None
@@ -48,7 +53,7 @@ class Engine:
     def flush_on_vad(self) -> bool:
         """Whether the listener should end utterances itself when its VAD hears silence:
         Vosk's own endpointing waits about a second (see the recognition notes)."""
-        return self.name == "vosk"
+        return self.name == EngineName.VOSK
 
 
 @lru_cache(maxsize=4)

@@ -17,9 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voice_coach.audio import LISTEN_RATE as SAMPLE_RATE
 from voice_coach.commands import COSTLY_COMMANDS, normalize
 from voice_coach.errors import UserError
-from voice_coach.listen.engines.base import SAMPLE_RATE, Hypothesis, Word
+from voice_coach.listen.engines.base import Hypothesis, Word
 from voice_coach.listen.phrases import PhraseTable
 
 if TYPE_CHECKING:

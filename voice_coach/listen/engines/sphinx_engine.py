@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voice_coach.listen.engines.base import SAMPLE_RATE, Hypothesis, as_int16
+from voice_coach.audio import LISTEN_RATE as SAMPLE_RATE
+from voice_coach.listen.engines.base import Hypothesis, as_int16
 from voice_coach.listen.engines.sphinx_decoder import PHRASE_REPEATS, PhraseDecoder
 from voice_coach.listen.phrases import PhraseTable
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.listen.vad import Vad
 
 PREROLL_S = 0.3
 """Audio before a VAD speech start handed again to the engine, s."""
-RATE = 16000
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as SAMPLE_RATE
 from voice_coach.commands import normalize
 from voice_coach.errors import UserError
-from voice_coach.listen.engines.base import SAMPLE_RATE, Hypothesis, Word, as_int16
+from voice_coach.listen.engines.base import Hypothesis, Word, as_int16
 from voice_coach.listen.phrases import PhraseTable
 
 UNKNOWN_WORDS = ("[unk]", "<UNK>")
