@@ -34,7 +34,8 @@ from voice_coach.core.actions import (
 from voice_coach.core.events import CommandHeard, DeviceChanged, Event, SpeechDone, Tick
 from voice_coach.earcon import earcon
 
-log = logging.getLogger(__name__)
+# The event log is what the coach did: its lines read "voice_coach.coach: 12.34 say ...".
+log = logging.getLogger("voice_coach.coach")
 
 EARCON_ID = 0
 """Utterance id of chimes: nothing waits for their SpeechDone."""

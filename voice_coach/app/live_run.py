@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voice_coach.app.daemon import Daemon, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
@@ -30,6 +30,9 @@ from voice_coach.core.events import DeviceChanged
 from voice_coach.errors import UserError
 from voice_coach.speech import Player
 from voice_coach.state_store import StateStore
+
+if TYPE_CHECKING:
+    from voice_coach.speech.device import DeviceOutput
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ class LiveSpeaker:
                  report: Callable[[bool, str], None]) -> None:
         self.player = player
         self.device = device
-        self.output: Any = None
+        self.output: DeviceOutput | None = None
         self.watch = Watched("speaker", self.open, self.close, report)
         self._stall = StallDetector()
         self._pump: threading.Thread | None = None
@@ -74,8 +77,7 @@ class LiveSpeaker:
         wall = time.monotonic()
         if self.output is not None:
             errors = self.output.callback_errors
-            active = getattr(self.output._stream, "active", True)
-            if errors or not active or self._stall.stalled(self.player.time, wall):
+            if errors or not self.output.active or self._stall.stalled(self.player.time, wall):
                 reason = "output callback failed" if errors else "output stream stopped"
                 self.watch.failed(self.player.time, reason)
         self.watch.poll(self.player.time)

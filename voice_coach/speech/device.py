@@ -95,6 +95,11 @@ class DeviceOutput:
     def start(self) -> None:
         self._stream.start()
 
+    @property
+    def active(self) -> bool:
+        """False once the stream has stopped by itself (a device error, a callback abort)."""
+        return bool(getattr(self._stream, "active", True))
+
     def close(self) -> None:
         self._stream.stop()
         self._stream.close()
