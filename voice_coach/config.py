@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from voice_coach import paths
 from voice_coach.core.session import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN
@@ -215,7 +216,7 @@ def load_config(path: Path | None = None) -> Config:
     data = _parse_toml(path)
     by_table = {table: {k.name: k for k in KEYS if k.table == table} for table in TABLES}
     base = path.parent
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # each Key's parser gives its Config field's type
     for table, content in data.items():
         if table not in by_table:
             if isinstance(content, dict):

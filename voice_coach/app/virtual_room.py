@@ -22,6 +22,7 @@ from voice_coach.app.executor import LogEntry
 from voice_coach.audio import LISTEN_RATE
 from voice_coach.core.events import DeviceChanged
 from voice_coach.sim.room import speech_span
+from voice_coach.speech.player import Player
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +164,12 @@ BlockSink = Callable[[np.ndarray, np.ndarray, float], None]
 class VirtualRoom:
     """Drives a Daemon through a simulated room; ``run`` advances the virtual clock."""
 
-    def __init__(self, daemon: Daemon, listener: ListenerLike, room: RoomLike, *,
-                 mic: MicPath | None = None, user: ScriptedUser | None = None,
+    def __init__(self, daemon: Daemon, player: Player, listener: ListenerLike, room: RoomLike,
+                 *, mic: MicPath | None = None, user: ScriptedUser | None = None,
                  sink: BlockSink | None = None, retry_seconds: float = 3.0) -> None:
         self.daemon = daemon
-        self.player = daemon.player
+        self.player = player
+        """The Daemon's player, pulled block by block on the virtual clock."""
         self.listener = listener
         self.room = room
         self.mic = mic or DirectMic()

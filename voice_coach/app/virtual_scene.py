@@ -65,14 +65,16 @@ def build_scene(
     if listener is None:
         from voice_coach.listen.build import build_listener
 
-        listener = build_listener(config)
+        ears: ListenerLike = build_listener(config)
+    else:
+        ears = listener
     synthesizer = synthesizer or Synthesizer(config.voice)
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     store = StateStore(state_dir)
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
-    daemon = Daemon(dialogue, synthesizer, player, store, set_mode=listener.set_mode,
+    daemon = Daemon(dialogue, synthesizer, player, store, set_mode=ears.set_mode,
                     wake_phrase=config.wake_phrase)
     room = Room(**(room_params if room_params is not None else DEMO_ROOM))
     voices = UserVoices(paths.cache_dir() / "user-voices")
@@ -86,8 +88,8 @@ def build_scene(
     if on_log is not None:
         daemon.log_listeners.append(on_log)
     user.on_say = lambda t, text: daemon.emit(LogEntry(t, "user", {"text": text}))
-    driver = VirtualRoom(daemon, listener, room, mic=mic, user=user)
-    return Scene(daemon, player, synthesizer, listener, room, user, driver, store, scene_log)
+    driver = VirtualRoom(daemon, player, ears, room, mic=mic, user=user)
+    return Scene(daemon, player, synthesizer, ears, room, user, driver, store, scene_log)
 
 
 class StereoSink:

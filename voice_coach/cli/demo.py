@@ -109,7 +109,7 @@ class EventPrinter:
     def format(self, entry: LogEntry) -> str:
         d = entry.detail
         if entry.kind == "heard":
-            return f"heard '{d['command']}' ({float(d['confidence']):.2f}) -> {d['outcome']}"
+            return f"heard '{d['command']}' ({d['confidence']:.2f}) -> {d['outcome']}"
         if entry.kind == "say":
             return f"coach: {d['text']}"
         if entry.kind == "user":

@@ -10,6 +10,7 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from voice_coach.audio import BLOCK_SECONDS as BLOCK_S
 from voice_coach.config import add_config_argument, load_config
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     mic, mic_rate = read_wav(args.mic)
     reference = read_wav(args.reference) if args.reference is not None else None
     config = load_config(args.config)
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # Config fields, each of its own type
     if args.model is not None:
         if not args.model.is_dir():
             raise UserError(f"{args.model}: no such Vosk model folder", exit_code=2)

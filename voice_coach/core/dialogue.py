@@ -193,7 +193,7 @@ class Dialogue:
         self.state = DialogueState.CHOOSING
         self._attempts = 0
         # Stop first, not between: the question must not cut the chime short.
-        chime = [StopAudio(), PlayEarcon("wake"), self.listen_mode]
+        chime: list[Action] = [StopAudio(), PlayEarcon("wake"), self.listen_mode]
         return chime + self._ask(texts.ASK_PRACTICE, now, stop_first=False)
 
     def _choose(self, command: str, now: float) -> list[Action]:
@@ -218,9 +218,10 @@ class Dialogue:
             if self.last_routine not in self.routines:
                 return self._retry(texts.NO_USUAL, now)
             command = str(self.last_routine)
-        option = self.routines.get(command)
-        if option is None:
+        chosen = self.routines.get(command)
+        if chosen is None:
             return self._retry("", now)
+        option = chosen
         rate = self.rate * option.rate
         text = texts.STARTING_ROUTINE.format(title=option.title)
         return self._confirm(option, 0, rate, self.volume, text, now)
@@ -253,7 +254,8 @@ class Dialogue:
         self.state = DialogueState.IN_SESSION
         self.last_routine = option.id
         started = SessionStarted(option.id, option.title, index, pending.resumed)
-        return [started, self.listen_mode] + self._from_session(self.session.start(now), now)
+        first: list[Action] = [started, self.listen_mode]
+        return first + self._from_session(self.session.start(now), now)
 
     def _to_session(self, event: CommandHeard | SpeechDone | Tick, now: float) -> list[Action]:
         assert self.session is not None
@@ -335,5 +337,6 @@ class Dialogue:
         self._next_id = self._next_id % (ID_SPAN - 1) + 1
         rate = self.session.rate if self.session is not None else self.rate
         speak = Speak(utterance_id, text, rate)
-        return utterance_id, ([StopAudio()] if stop_first else []) + [speak]
+        actions: list[Action] = [StopAudio()] if stop_first else []
+        return utterance_id, actions + [speak]
 

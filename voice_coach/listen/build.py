@@ -20,11 +20,16 @@ VOSK_FETCH = {"en": "vosk-model-small-en-us-0.15"}
 class ListenConfig(Protocol):
     """The parts of voice_coach.config.Config the listener needs."""
 
-    engine: str
-    vosk_model: Path | None
-    language: str
-    wake_phrase: str
-    models_dir: Path
+    @property
+    def engine(self) -> str: ...
+    @property
+    def vosk_model(self) -> Path | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def wake_phrase(self) -> str: ...
+    @property
+    def models_dir(self) -> Path: ...
 
 
 def fetch_hint(language: str) -> str:

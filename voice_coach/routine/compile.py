@@ -13,6 +13,7 @@ from voice_coach.routine.model import (
     Repeat,
     Routine,
     Say,
+    Section,
     Sides,
     fill_block,
 )
@@ -66,8 +67,10 @@ def _expand(block: Block) -> Iterator[_Part]:
                     yield from _expand(inner)
         case Sides(sides=sides, blocks=blocks):
             for side in sides:
-                for inner in blocks:
-                    yield from _expand(fill_block(inner, side))  # type: ignore[arg-type]
+                for template in blocks:
+                    filled = fill_block(template, side)
+                    assert not isinstance(filled, Section)  # the loader unrolled those
+                    yield from _expand(filled)
 
 
 def _hold(hold: Hold) -> Iterator[_Part]:

@@ -10,6 +10,7 @@ from yaml.nodes import MappingNode, Node
 
 from voice_coach.errors import UserError
 from voice_coach.routine.model import (
+    BREATH_CUES,
     PLACEHOLDERS,
     SIDES,
     Block,
@@ -112,14 +113,23 @@ class _Loader:
             if isinstance(block, Sides):
                 # A sides template of whole sections becomes one section per side, so
                 # "next" can move from the right side to the left.
-                result.extend(fill_block(s, side) for side in block.sides for s in block.blocks)
+                for side in block.sides:
+                    for template in block.blocks:
+                        section = fill_block(template, side)
+                        assert isinstance(section, Section)  # top-level sides hold sections
+                        result.append(section)
             else:
                 assert isinstance(block, Section)
                 result.append(block)
         return tuple(result)
 
     def blocks(self, node: Node, what: str, where: _Where) -> tuple[Block, ...]:
-        return tuple(self.block(item, where) for item in self.r.sequence(node, what))
+        out = []
+        for item in self.r.sequence(node, what):
+            block = self.block(item, where)
+            assert not isinstance(block, Section)  # block() refuses sections off the top level
+            out.append(block)
+        return tuple(out)
 
     def block(self, node: Node, where: _Where) -> Block | Section:
         r = self.r
@@ -201,7 +211,7 @@ class _Loader:
         for required in ("inhale", "exhale"):
             if required not in options:
                 raise r.error(node, f"breathe needs '{required}:' seconds")
-        cues = Breathe.__dataclass_fields__["cues"].default
+        cues = BREATH_CUES
         if "cues" in options:
             items = r.sequence(options["cues"], "breathe cues")
             if len(items) != 2:

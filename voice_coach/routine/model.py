@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import overload
 
 SIDES: tuple[str, ...] = ("right", "left")
 """Sides a ``sides`` block may name, in their default order."""
@@ -27,6 +28,10 @@ class Pause:
     """Length of the silence in seconds at pace 1.0."""
 
 
+BREATH_CUES = ("Breathe in.", "And out.")
+"""What is said at each inhale and exhale unless the routine says otherwise."""
+
+
 @dataclass(frozen=True)
 class Breathe:
     """Paced breaths: an inhale word, an exhale word, optionally a held breath between."""
@@ -39,7 +44,7 @@ class Breathe:
     """Seconds for each exhale."""
     hold: float = 0.0
     """Seconds to hold the breath after each inhale (0 = no hold)."""
-    cues: tuple[str, str] = ("Breathe in.", "And out.")
+    cues: tuple[str, str] = BREATH_CUES
     """Words spoken at the start of each inhale and each exhale."""
     hold_cue: str | None = None
     """Word spoken when the breath is held (``None`` = silent hold)."""
@@ -75,9 +80,9 @@ class Sides:
 
     sides: tuple[str, ...]
     """Sides in the order they are run, each one of :data:`SIDES`."""
-    blocks: tuple[Block, ...]
-    """Template blocks; their texts may hold ``{side}``, ``{Side}``, ``{other_side}``,
-    ``{Other_side}``."""
+    blocks: tuple[Block | Section, ...]
+    """Template blocks (whole sections at the top level); their texts may hold ``{side}``,
+    ``{Side}``, ``{other_side}``, ``{Other_side}``."""
 
 
 Block = Say | Pause | Breathe | Hold | Repeat | Sides
@@ -133,6 +138,12 @@ def fill_text(text: str, side: str) -> str:
     return text
 
 
+@overload
+def fill_block(block: Section, side: str) -> Section: ...
+@overload
+def fill_block(block: Block, side: str) -> Block: ...
+@overload
+def fill_block(block: Block | Section, side: str) -> Block | Section: ...
 def fill_block(block: Block | Section, side: str) -> Block | Section:
     """A copy of ``block`` with the placeholders of all its texts filled in for ``side``."""
     match block:
@@ -144,7 +155,9 @@ def fill_block(block: Block | Section, side: str) -> Block | Section:
             cues = (fill_text(block.cues[0], side), fill_text(block.cues[1], side))
             hold_cue = fill_text(block.hold_cue, side) if block.hold_cue else None
             return replace(block, cues=cues, hold_cue=hold_cue)
-        case Repeat() | Sides():
+        case Repeat():
+            return replace(block, blocks=tuple(fill_block(b, side) for b in block.blocks))
+        case Sides():
             return replace(block, blocks=tuple(fill_block(b, side) for b in block.blocks))
         case Section():
             return Section(fill_text(block.title, side),

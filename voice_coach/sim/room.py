@@ -274,8 +274,8 @@ def render_scene(
         user_rms, echo_rms = _active_rms(alone, alone, rate), _active_rms(echo, alone, rate)
         during = echo_rms > 10 ** (-60 / 20) and echo_rms > echo_level * 10 ** (-20 / 20)
         ref_rms = echo_rms if during else echo_level
-        relative = u.user_to_echo_db is not None and ref_rms > 0
-        gain = u.user_to_echo_db - db(user_rms) + db(ref_rms) if relative else u.gain_db
+        target = u.user_to_echo_db if ref_rms > 0 else None
+        gain = target - db(user_rms) + db(ref_rms) if target is not None else u.gain_db
         ratio = db(user_rms) + gain - db(ref_rms) if ref_rms > 0 else None
         start, end = (u.time_s + t for t in speech_span(u.pcm, rate))
         truth.append(UtteranceTruth(start, end, gain, ratio, during))

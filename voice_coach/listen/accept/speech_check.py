@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from voice_coach.audio import LISTEN_RATE as RATE
-from voice_coach.listen.vad import CHUNK
+from voice_coach.listen.vad import CHUNK, as_samples
 
 CONTEXT_S = 0.5
 """Audio judged before a command's first word, s: Silero needs a few chunks to settle."""
@@ -50,7 +50,8 @@ class SpeechCheck:
         # One voiced chunk decides: Silero costs ~3 ms of CPU a chunk here, and a command's
         # words are judged with half a second of context, so the rest is not run.
         for i in range(0, len(audio) - CHUNK + 1, CHUNK):
-            p = float(self._model.process_samples(np.clip(audio[i:i + CHUNK], -1.0, 1.0)))
+            chunk = np.clip(audio[i:i + CHUNK], -1.0, 1.0)
+            p = float(self._model.process_samples(as_samples(chunk)))
             if i + CHUNK > start - first and p >= MIN_PROBABILITY:  # context only primes
                 return True
         return False
