@@ -118,7 +118,9 @@ class EventPrinter:
             return "(chime: listening)"
         if entry.kind == "session":
             verb = "resumed" if d.get("resumed") else "started"
-            return f"session {verb}: {d['routine']} at step {int(d['start']) + 1}"  # type: ignore[call-overload]
+            start = d["start"]
+            assert isinstance(start, int)
+            return f"session {verb}: {d['routine']} at step {start + 1}"
         if entry.kind == "ended":
             return f"session ended ({d['how']}): {d['routine']}"
         if entry.kind == "device":

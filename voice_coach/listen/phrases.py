@@ -149,8 +149,8 @@ class _Reader:
         if "min_confidence" in fields:
             raw = fields["min_confidence"]
             try:
-                confidence = float(raw.value)  # type: ignore[attr-defined]
-            except (AttributeError, ValueError):
+                confidence = float(getattr(raw, "value", "not a scalar"))
+            except (TypeError, ValueError):
                 confidence = -1.0
             if not 0.0 <= confidence <= 1.0:
                 raise self.fail(raw, f"min_confidence of {name!r} must be a number 0..1")
@@ -165,9 +165,13 @@ class _Reader:
         for key in ("language", "wake", "commands"):
             if key not in top:
                 raise self.fail(root, f"missing key {key!r}")
-        self.mapping(top["commands"], "commands")  # checks shape and duplicate names
+        import yaml
+
+        commands_node = top["commands"]
+        self.mapping(commands_node, "commands")  # checks shape and duplicate names
+        assert isinstance(commands_node, yaml.MappingNode)
         commands = []
-        for name_node, group in top["commands"].value:  # type: ignore[attr-defined]
+        for name_node, group in commands_node.value:
             if name_node.value not in COMMANDS:
                 known = " ".join(COMMANDS)
                 raise self.fail(name_node, f"unknown command {name_node.value!r} ({known})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -153,8 +154,8 @@ class Room:
     received so far (``floor(total_ref * rate_out / ref_rate)`` samples in total).
     """
 
-    def __init__(self, **params: float | int | None) -> None:
-        self.params = RoomParams(**params)  # type: ignore[arg-type]
+    def __init__(self, **params: Any) -> None:  # RoomParams' fields, each of its own type
+        self.params = RoomParams(**params)
         """The room's acoustics."""
         p = self.params
         self.rate_out = p.rate_out

