@@ -41,9 +41,8 @@ class Cue:
 
 
 WORDS_PER_SECOND = 4.0
-"""Speaking speed of a Piper voice at rate 1.0, for estimates before synthesis (the bundled
-joe voice measured about 4.4 words per second within a sentence; rounded down so that
-estimates err long)."""
+"""Speaking speed of a Piper voice at rate 1.0, for estimates before synthesis (rounded down
+from the bundled voice's, so that estimates err long). (bench/LISTENING.md)"""
 
 SENTENCE_GAP = 0.4
 """Silence the Session leaves after each sentence and reply (s at pace 1.0), so lines don't

@@ -46,8 +46,8 @@ MAX_REFERENCE_WAIT_S = 0.12
 player stalled or stopped tapping), s."""
 FLOOR_SCALE = 0.5
 """Multiplier of the phrase table's per-command confidence floors: in a reverberant room
-PocketSphinx gives correct commands posteriors well below the table's clean-speech floors
-(measured: 10/13 -> 11/13 and 12/13 -> 13/13 festival commands, no false ones added)."""
+PocketSphinx gives correct commands posteriors well below the clean-speech floors.
+Measured: bench/LISTENING.md."""
 VAD_SILENCE_S = 0.2
 """Non-speech after speech at which the VAD ends an utterance for engines that wait longer."""
 REFERENCE_QUALITY = "QQ"

@@ -23,19 +23,15 @@ answer: yes/no plus bare commands."""
 LONG_PHRASE_WORDS = 3
 """Phrases of this many words or more need only LONG_PHRASE_FLOOR of their command's floor."""
 LONG_PHRASE_FLOOR = 0.3
-"""Fraction of the confidence floor a long phrase must reach. Its lowest word confidence is
-that of a short word ("i", "the", "am") and says little: an exact match of three words is
-evidence of its own. Measured on the listening bench: +2.8 points of commands heard, no
-false or wrong command added (bursts of noise only ever made single words: "back", "faster"). Not
-zero: "lower back" once came out of a choice as "end the session" at confidence 0.05."""
+"""Fraction of the confidence floor a long phrase must reach: its lowest word confidence is
+that of a short word ("i", "the") and says little, and an exact match of three words is
+evidence of its own. (bench/LISTENING.md)"""
 
 SECONDS_PER_WORD = 0.9
 """Longest plausible duration of one spoken command word, s (slow, sleepy speech)."""
 LONG_PHRASE_MAX_WORD_S = 0.85
-"""Longest any one word of a long phrase may last, s. Someone else's sentence forced into a
-long phrase stretches one word over several real ones: "she said the music was louder than
-last year" became "what can i say" with a 0.93 s "what" (another: 0.99 s). Measured on the
-listening bench: in the long phrases users said, no word lasted over 0.70 s."""
+"""Longest any one word of a long phrase may last, s: someone else's sentence forced into a
+long phrase stretches one word over several real ones. (bench/LISTENING.md)"""
 
 
 @dataclass(frozen=True)

@@ -38,21 +38,12 @@ PLAYBACK_AUDIBLE_RMS = 10 ** (-45 / 20)
 """Playback RMS above which the coach counts as audible during a word (-45 dBFS)."""
 ECHO_LEARNING_S = 3.0
 """Seconds of audible playback the cancellers must have heard before a command said while the
-coach is audible counts: before that AEC3 and the linear canceller leave the coach's voice
-nearly whole, and its first words can decode as a command the echo gate cannot tell from
-the user's ("Which practice?" heard as "repeat" in the demo's first coach line)."""
+coach is audible counts: until then they leave the coach's voice nearly whole.
+Measured: bench/LISTENING.md."""
 CONTINUATION_S = 0.5
 """A command that starts less than this long after a voice's non-command words ended is taken
-for the rest of that sentence: the recognizer splits speech at pauses, and "... for the
-children | in the back" decoded as "go back" (0.94) in the other-people-talking scene. Words
-the echo gate would take for the coach's residual do not count, so a command said right
-after the coach stops is still heard; nor do words over the coach before the cancellers have
-learned the room (they pass the coach nearly whole: the likely way one fresh-clone CI run
-lost, in all four end-to-end tests, the routine's title said just after "Which practice?";
-not reproduced in 14 later renders). Measured on the listening bench (same renders): false
-commands in 10 min of talk 2 -> 1, commands heard unchanged (86.2 %, at -6 dB over the coach
-81.1 %), wrong commands 18 -> 17; counting overlapping decodes of the same speech (negative
-gaps) as well lost "volume down" and "speed up" at -6 dB."""
+for the rest of that sentence ("... for the children | in the back" is no "go back").
+Measured: bench/LISTENING.md."""
 
 
 @dataclass(frozen=True)

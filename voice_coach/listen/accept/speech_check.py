@@ -17,8 +17,7 @@ CONTEXT_S = 0.5
 """Audio judged before a command's first word, s: Silero needs a few chunks to settle."""
 MIN_PROBABILITY = 0.5
 """Highest Silero speech probability over the words at or above which they are a voice.
-Measured: festival commands at -6 dB under the coach's echo 0.97-1.0; the bumps that became
-commands in the listening bench 0.03-0.15."""
+Measured: bench/LISTENING.md."""
 
 
 class SpeechCheck:

@@ -1,21 +1,18 @@
 """Linear echo canceller for the recognizer: mic minus the reference through the room.
 
-AEC3's residual-echo suppressor takes 3-27 dB off a user talking over the coach (measured in
-bench/bench_listen.py), which is fine for a phone call and fatal for a recognizer. This stage
-only subtracts: the room's speaker-to-mic response is estimated from the cross-spectrum of
-reference and mic (Welch frames of ``ANALYSIS`` samples, averaged with forgetting), and the
-reference filtered by it is subtracted. A user's voice is uncorrelated with the reference, so
-it leaves the estimate unbiased and passes through untouched; what remains of the echo is the
-speaker's non-linear distortion and the estimate's error (15-25 dB below the echo here).
-Each frame's bins are averaged in with the share of the mic the current estimate explains
-(``_echo_share``): with knocks and hums averaged in at full weight the estimate stayed 14-16 dB
-short of the echo, and the coach's residual decoded as commands where it started a line
-(listening bench, bumps scene: 18 false commands/h -> 0; other people talking 12/h -> 0).
+AEC3's residual-echo suppressor also takes a few dB off a user talking over the coach, which
+is fine for a phone call and fatal for a recognizer. This stage only subtracts: the room's
+speaker-to-mic response is estimated from the cross-spectrum of reference and mic (Welch
+frames of ``ANALYSIS`` samples, averaged with forgetting), and the reference filtered by it is
+subtracted. A user's voice is uncorrelated with the reference, so it leaves the estimate
+unbiased and passes through untouched; what remains of the echo is the speaker's non-linear
+distortion and the estimate's error. Each frame's bins are averaged in with the share of the
+mic the current estimate explains (``_echo_share``), so knocks and hums do not spoil it.
 
 Why not a library: livekit's AEC3 has no linear-only output, and speexdsp's MDF canceller
-without its preprocessor (PyPI ``pyaec``) diverged as soon as a user talked over the coach
-(ERLE from 22 dB down to -4 dB in the benchmark rooms). A Welch cross-spectrum is a few numpy
-FFTs and cannot diverge: a voice in one frame only adds noise to a 20 s average.
+without its preprocessor (PyPI ``pyaec``) diverged as soon as a user talked over the coach.
+A Welch cross-spectrum is a few numpy FFTs and cannot diverge: a voice in one frame only adds
+noise to a 20 s average. Measurements: bench/LISTENING.md.
 """
 
 from __future__ import annotations
@@ -31,10 +28,8 @@ FORGET = 0.95
 """Weight of the old spectra at each update (one update per half frame: ~20 s memory)."""
 MIN_WEIGHT = 0.3
 """Least weight of a bin in an update: the estimate keeps learning where it explains little
-(a bin it has not heard yet, a speaker that moved), more slowly the lower this is. Measured
-on 50 s of Piper speech: with loud knocks and hums all along, 17-21 dB of the echo removed
-after 30 s (full weight: 14-16 dB); after the speaker moved (new delay, gain and reverb),
-5 dB in the next 10-30 s (full weight: 9 dB); after a 6 dB volume change, 14 dB (16 dB)."""
+(a bin it has not heard yet, a speaker that moved), more slowly the lower this is.
+Measured: bench/LISTENING.md."""
 MIN_REFERENCE_RMS = 1e-3
 """A frame whose reference is quieter than this (digital silence, a paused coach) teaches
 nothing about the room and is skipped."""
