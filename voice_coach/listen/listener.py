@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_coach.audio import LISTEN_RATE as RATE
+from voice_coach.commands import ListenMode
 from voice_coach.listen.accept.acceptance import Acceptance, WordClock
 from voice_coach.listen.accept.echo_gate import FRAME, GateParams, ReferenceDecoder
 from voice_coach.listen.accept.speech_check import SpeechCheck
@@ -114,12 +115,12 @@ class Listener:
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
         self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
-        self._mode = "session"
-        self._active = self._decoder("session", ())
+        self._mode = ListenMode.SESSION
+        self._active = self._decoder(ListenMode.SESSION, ())
 
     # ----------------------------------------------------------------- public API
     @property
-    def mode(self) -> str:
+    def mode(self) -> ListenMode:
         return self._mode
 
     def set_mode(self, mode: str, choices: Mapping[str, Sequence[str]] | None = None) -> None:
@@ -128,9 +129,10 @@ class Listener:
         progress; recognizers are cached per choice set."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        key = choice_key(choices) if mode == "choice" else ()
+        mode = ListenMode(mode)
+        key = choice_key(choices) if mode == ListenMode.CHOICE else ()
         decoder = self._decoder(mode, key)
-        decoder.parser.mode = "wake" if mode == "wake" else "session"
+        decoder.parser.mode = "wake" if mode == ListenMode.WAKE else "session"
         if decoder is not self._active:
             self._active.recognizer.reset()
         decoder.recognizer.reset()
@@ -161,11 +163,12 @@ class Listener:
         return heard + self._decide(self._active.recognizer.flush(), now)
 
     # ----------------------------------------------------------------- internals
-    def _decoder(self, mode: str, key: ChoiceKey) -> _Decoder:
-        cache_key = ("choice", key) if mode == "choice" else ("session", ())
+    def _decoder(self, mode: ListenMode, key: ChoiceKey) -> _Decoder:
+        cache_key = (ListenMode.CHOICE, key) if mode == ListenMode.CHOICE \
+            else (ListenMode.SESSION, ())
         decoder = self._decoders.get(cache_key)
         if decoder is None:
-            table = choice_table(self.table, key, self.engine.knows) if mode == "choice" \
+            table = choice_table(self.table, key, self.engine.knows) if mode == ListenMode.CHOICE \
                 else self.table
             decoder = _Decoder(self.engine.create(table), CommandParser(table, "session"),
                                ReferenceDecoder(self.engine.create, table),

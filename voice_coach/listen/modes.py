@@ -11,12 +11,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from voice_coach.commands import normalize
+from voice_coach.commands import ListenMode, normalize
 from voice_coach.listen.phrases import CommandPhrases, PhraseTable
 
 log = logging.getLogger(__name__)
 
-MODES = ("wake", "session", "choice")
+MODES: tuple[ListenMode, ...] = tuple(ListenMode)
 
 CHOICE_COMMANDS = ("resume", "stop", "help", "repeat")
 """Commands still accepted while the user picks a routine."""
