@@ -3,8 +3,9 @@
 The listening itself is the same as ``detect`` and the tests use: ``listen.sources`` gives
 timed blocks, ``listen.thread`` runs the Listener behind a ring buffer (overflows counted and
 logged) and applies mode changes between blocks. This module adds what a bedside daemon
-needs: mic time is put on the Player's clock when the stream opens (then counted in samples,
-so it has no jitter; the Listener estimates the remaining delay), and a stream that fails or
+needs: each block is put on the Player's clock by when it was captured (the speaker's
+PlaybackClock maps PortAudio's capture time onto what was playing then; the Listener
+estimates the remaining acoustic delay), and a stream that fails or
 stops delivering (USB mic pulled out) is reported as lost, closed, and reopened every few
 seconds until it works again.
 """
@@ -50,11 +51,14 @@ class LiveMic:
 
     def __init__(self, listener: Any, device: str | int | None, rate: int,
                  clock: Callable[[], float], out: queue.Queue[Any],
-                 report: Callable[[bool, str], None]) -> None:
+                 report: Callable[[bool, str], None],
+                 timing: Callable[[float], float | None] | None = None) -> None:
         self.device = device
         self.rate = rate
         self.clock = clock
         """Player stream time: where a newly opened stream starts on the shared clock."""
+        self.timing = timing
+        """PortAudio time -> Player stream time (the speaker's PlaybackClock)."""
         self.thread = ListenerThread(None, listener, out, capacity_s=RING_SECONDS, rate=rate,
                                      keep_going=True).start()
         self.watch = Watched("microphone", self.open, self.close, report)
@@ -70,8 +74,19 @@ class LiveMic:
     def set_mode(self, mode: str, choices: Mapping[str, Sequence[str]] | None = None) -> None:
         self.thread.set_mode(mode, choices)
 
+    def wait_until_listening(self, seconds: float) -> bool:
+        """Wait (up to ``seconds``) until the stream delivers blocks to the listener."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            source = self._source
+            if source is not None and source.delivering:
+                return True
+            time.sleep(0.02)
+        return False
+
     def open(self) -> None:
-        source = DeviceSource(self.device, self.rate, BLOCK_SECONDS, start_time=self.clock())
+        source = DeviceSource(self.device, self.rate, BLOCK_SECONDS, start_time=self.clock(),
+                              timing=self.timing)
         self._source = source
         self.thread.replace_source(source)
         self._stall.reset(time.monotonic())

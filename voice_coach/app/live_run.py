@@ -28,7 +28,9 @@ from voice_coach.audio import LISTEN_RATE
 from voice_coach.config import Config
 from voice_coach.core.events import DeviceChanged
 from voice_coach.errors import UserError
+from voice_coach.listen.sources import CLOCK_WAIT_S
 from voice_coach.speech import Player
+from voice_coach.speech.clock import PlaybackClock
 from voice_coach.state_store import StateStore
 
 if TYPE_CHECKING:
@@ -49,6 +51,10 @@ class LiveSpeaker:
         self.player = player
         self.device = device
         self.output: DeviceOutput | None = None
+        self.clock = PlaybackClock()
+        """Kept across reopened streams: the microphone times its blocks with it."""
+        self.underflows = 0
+        """Output underflows of the streams closed so far (see ``total_underflows``)."""
         self.watch = Watched("speaker", self.open, self.close, report)
         self._stall = StallDetector()
         self._pump: threading.Thread | None = None
@@ -57,7 +63,7 @@ class LiveSpeaker:
     def open(self) -> None:
         from voice_coach.speech.device import DeviceOutput
 
-        output = DeviceOutput(self.player, self.device)
+        output = DeviceOutput(self.player, self.device, self.clock)
         output.start()
         self._pumping.clear()
         if self._pump is not None:
@@ -69,8 +75,13 @@ class LiveSpeaker:
     def close(self) -> None:
         output, self.output = self.output, None
         if output is not None:
+            self.underflows += output.underflows
             output.close()
         self._start_pump()
+
+    @property
+    def total_underflows(self) -> int:
+        return self.underflows + (self.output.underflows if self.output is not None else 0)
 
     def check(self) -> None:
         """Notice a dead stream; retry a lost one when due."""
@@ -164,17 +175,19 @@ def run_live(config: Config, state_dir: Path | None = None,
                              config.volume)
     heard: queue.Queue[Any] = queue.Queue()
     daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake_phrase)
+    speaker = LiveSpeaker(player, config.output_device,
+                          lambda lost, detail: daemon.post_device(
+                              DeviceChanged("speaker", lost, detail)))
     mic = LiveMic(listener, config.input_device, mic_rate, lambda: player.time, heard,
                   lambda lost, detail: daemon.post_device(
-                      DeviceChanged("microphone", lost, detail)))
+                      DeviceChanged("microphone", lost, detail)),
+                  timing=speaker.clock.stream_time_at)
     daemon.set_listener_mode(mic.set_mode)
     stop = stop or threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
 
-    speaker = LiveSpeaker(player, config.output_device,
-                          lambda lost, detail: daemon.post_device(
-                              DeviceChanged("speaker", lost, detail)))
+    started: float | None = None
     try:
         speaker.open()
         open_mic(mic, config.input_device)
@@ -183,7 +196,9 @@ def run_live(config: Config, state_dir: Path | None = None,
                  else repr(config.input_device), mic_rate,
                  "the default speaker" if config.output_device is None
                  else repr(config.output_device))
+        mic.wait_until_listening(CLOCK_WAIT_S + 1.0)
         daemon.start(player.time)
+        started = time.monotonic()
         while not stop.is_set():
             while not heard.empty():
                 daemon.post_heard(heard.get_nowait())
@@ -197,8 +212,14 @@ def run_live(config: Config, state_dir: Path | None = None,
         daemon.shutdown(player.time)
         player.stop()
         time.sleep(2 * STEP_SECONDS)  # let the fade-out reach the speaker
+        underflows, overflows = speaker.total_underflows, mic.overflows
         mic.shutdown()
         speaker.shutdown()
+        if started is not None:
+            hours = max(time.monotonic() - started, 1.0) / 3600
+            log.info("audio: %d output underflows, %d input overflows in %.1f min "
+                     "(%.1f and %.1f per hour)", underflows, overflows, hours * 60,
+                     underflows / hours, overflows / hours)
         synthesizer.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

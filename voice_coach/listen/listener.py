@@ -56,6 +56,14 @@ REFERENCE_QUALITY = "QQ"
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
+LOCK_S = 0.004
+"""How far the mic's sample count may wander from the blocks' capture times before the
+listener drops or inserts samples to follow them (two devices' clocks drift apart), s."""
+LOCK_SMOOTHING = 0.1
+"""Weight of each block's offset in the running offset that LOCK_S is checked against
+(capture times jitter by a millisecond or two from block to block)."""
+MAX_BACKSTEP_S = 0.25
+"""A backward step in mic time up to this long drops samples; longer restarts, s."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,7 @@ class Listener:
         self._vad = VadFeed(VAD_SILENCE_S) if use_vad else None
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
+        self._skew = 0.0  # running offset of the blocks' times from the sample count, s
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
@@ -150,10 +159,9 @@ class Listener:
     def process(self, mic_block: np.ndarray, start_time: float) -> list[Heard]:
         """Feed one mic block (``mic_rate``, mono or frames x channels) that started at
         ``start_time``; returns the commands decided by the end of it."""
-        block = np.asarray(mic_block)
-        self._check_clock(start_time)
-        self._expected = start_time + len(block) / self.mic_rate
+        block = self._follow_clock(np.asarray(mic_block), start_time)
         self._pending = np.concatenate([self._pending, self._resampler.process(block)])
+        assert self._expected is not None
         return self._run(self._expected)
 
     def flush(self) -> list[Heard]:
@@ -176,22 +184,47 @@ class Listener:
             self._decoders[cache_key] = decoder
         return decoder
 
-    def _check_clock(self, start_time: float) -> None:
-        if self._origin is None:
-            self._origin = start_time
-            return
-        assert self._expected is not None
+    def _follow_clock(self, block: np.ndarray, start_time: float) -> np.ndarray:
+        """``block`` as it joins the listener's clock, which counts mic samples from the first
+        block's time (``_expected``: where the next block should start). A gap is filled with
+        silence; a slow drift between the count and the blocks' capture times is followed by
+        dropping or inserting a few samples; a jump restarts listening."""
+        n = len(block)
+        if self._origin is None or self._expected is None:
+            self._origin, self._expected = start_time, start_time + n / self.mic_rate
+            return block
         gap = start_time - self._expected
-        if abs(gap) * RATE < 2 * FRAME:
-            return
-        if 0 < gap <= MAX_GAP_S:  # lost mic audio: keep the clock, hear silence
-            log.debug("mic gap of %.3f s filled with silence", gap)
-            zeros = np.zeros(round(gap * self.mic_rate), np.float32)
-            self._pending = np.concatenate([self._pending, self._resampler.process(zeros)])
-            return
+        step = 2 * FRAME / RATE
+        if abs(gap) < step:  # jitter, or the two clocks drifting apart slowly
+            self._skew += LOCK_SMOOTHING * (gap - self._skew)
+            drift = self._skew if abs(self._skew) >= LOCK_S else 0.0
+            return self._shift(block, round(drift * self.mic_rate))
+        self._skew = 0.0
+        if gap <= MAX_GAP_S and gap >= -MAX_BACKSTEP_S:
+            # Lost mic audio: keep the clock and hear silence; or the count ran ahead: skip
+            # what it overlaps.
+            log.debug("mic time off the sample count by %.3f s: followed", gap)
+            return self._shift(block, round(gap * self.mic_rate))
         log.info("mic clock jumped by %.3f s; listening afresh", gap)
         self._origin = start_time - self._done / RATE - len(self._pending) / RATE
+        self._expected = start_time + n / self.mic_rate
+        self._skew = 0.0
         self._active.recognizer.reset()
+        return block
+
+    def _shift(self, block: np.ndarray, samples: int) -> np.ndarray:
+        """``block`` after ``samples`` of silence (> 0), or without its first ``-samples``
+        (< 0), counted on the listener's clock."""
+        if samples > 0:
+            block = np.concatenate([np.zeros((samples, *block.shape[1:]), block.dtype), block])
+        elif samples < 0:
+            samples = -min(-samples, len(block))
+            block = block[-samples:]
+        assert self._expected is not None
+        self._expected += len(block) / self.mic_rate
+        if self._skew:
+            self._skew -= samples / self.mic_rate
+        return block
 
     def _run(self, now: float, final: bool = False) -> list[Heard]:
         origin = self._origin

@@ -8,7 +8,9 @@ its next block arrives.
 from __future__ import annotations
 
 import queue
+import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from voice_coach.audio import BLOCK_SECONDS, LISTEN_RATE
 from voice_coach.errors import UserError
+from voice_coach.speech.clock import OffsetHold
 
 
 class AudioSource(Protocol):
@@ -88,6 +91,11 @@ class WavSource:
         self._pos = len(self.pcm)
 
 
+CLOCK_WAIT_S = 2.0
+"""How long a new microphone stream waits for its timing to answer before it starts
+delivering blocks anyway (timed by their samples), s."""
+
+
 class DeviceSource:
     """A microphone through a sounddevice InputStream; blocks timed on the stream's clock.
 
@@ -99,7 +107,8 @@ class DeviceSource:
     """``read`` returning None means a timeout, not the end."""
 
     def __init__(self, device: str | int | None = None, rate: int = LISTEN_RATE,
-                 block_s: float = BLOCK_SECONDS, start_time: float = 0.0) -> None:
+                 block_s: float = BLOCK_SECONDS, start_time: float = 0.0,
+                 timing: Callable[[float], float | None] | None = None) -> None:
         from voice_coach.audio_devices import resolve_device
         from voice_coach.speech.device import import_sounddevice
 
@@ -109,6 +118,14 @@ class DeviceSource:
         self.block = round(block_s * rate)
         self.start_time = start_time
         """Caller's clock at the first sample (e.g. the Player's stream time at opening)."""
+        self.timing = timing
+        """Caller's clock at a time on PortAudio's clock (e.g. PlaybackClock.stream_time_at):
+        blocks are timed by when they were captured; without it (or while it answers None)
+        they follow on from the previous block, sample by sample."""
+        self._next: float = start_time
+        self._timed = timing is None  # whether blocks are being delivered yet
+        self._opened = time.monotonic()
+        self._input_hold = OffsetHold()
         self._queue: queue.SimpleQueue[tuple[np.ndarray, float]] = queue.SimpleQueue()
         self._samples = 0
         self.status_errors = 0
@@ -129,15 +146,31 @@ class DeviceSource:
         return self._samples
 
     @property
+    def delivering(self) -> bool:
+        """True once blocks go to the listener (the stream's timing has settled)."""
+        return self._timed
+
+    @property
     def active(self) -> bool:
         """False once PortAudio has stopped the stream (device gone)."""
         return bool(getattr(self._stream, "active", True))
 
-    def _callback(self, indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status:
             self.status_errors += 1
-        self._queue.put((indata[:, 0].copy(), self.start_time + self._samples / self.rate))
         self._samples += frames
+        start = self._next
+        adc = float(getattr(time_info, "inputBufferAdcTime", 0.0) or 0.0)
+        captured = self.timing(adc) if self.timing is not None and adc > 0 else None
+        # Capture times jitter by tens of ms while a stream starts: only once they keep pace
+        # with the samples do they place blocks.
+        if captured is not None and self._input_hold.update(adc - self._samples / self.rate):
+            start, self._timed = captured, True
+        elif not self._timed and time.monotonic() - self._opened < CLOCK_WAIT_S:
+            return  # no block the listener would misplace
+        self._timed = True
+        self._queue.put((indata[:, 0].copy(), start))
+        self._next = start + frames / self.rate
 
     def read(self, timeout: float | None = None) -> tuple[np.ndarray, float] | None:
         try:

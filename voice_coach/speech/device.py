@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from voice_coach.errors import UserError
+from voice_coach.speech.clock import PlaybackClock
 from voice_coach.speech.player import Player
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,22 @@ def resolve_output_device(device: str | int | None) -> int | None:
     return resolve_device(device, "output", outputs)
 
 
+OUTPUT_LATENCY_S = 0.1
+"""Audio the sound server holds ahead of the speaker, s: enough that a busy listener never
+starves the output (shorter latencies underflowed on PulseAudio; bench/LIVE.md)."""
+UNDERFLOW_LOG_EVERY = 50
+"""After the first, one log line per this many output underflows."""
+
+
 class DeviceOutput:
     """Plays a Player to a sound card. Use as a context manager or call start()/close()."""
 
-    def __init__(self, player: Player, device: str | int | None = None) -> None:
+    def __init__(self, player: Player, device: str | int | None = None,
+                 clock: PlaybackClock | None = None) -> None:
         self.player = player
         self.device = device
+        self.clock = clock or PlaybackClock()
+        """Anchored at every callback with the time its first sample reaches the speaker."""
         self.underflows = 0
         self.callback_errors = 0
         self._sd = import_sounddevice()
@@ -64,11 +75,11 @@ class DeviceOutput:
         try:
             self._stream = self._sd.OutputStream(
                 samplerate=self.device_rate,
-                blocksize=player.block_size if self._resampler is None else 0,
+                blocksize=round(self.device_rate * player.block_size / player.sample_rate),
                 device=index,
                 channels=1,
                 dtype="float32",
-                latency="low",
+                latency=OUTPUT_LATENCY_S,
                 callback=self._callback,
             )
         except Exception as error:  # noqa: BLE001 - PortAudioError/ValueError from the host API
@@ -111,12 +122,22 @@ class DeviceOutput:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _callback(self, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
+    @property
+    def latency(self) -> float:
+        """The output latency PortAudio reports, s."""
+        return float(getattr(self._stream, "latency", 0.0) or 0.0)
+
+    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         # Runs on PortAudio's thread: an exception here would kill the stream silently.
         try:
             if status and status.output_underflow:
                 self.underflows += 1
-                log.warning("audio output underflow (%d so far)", self.underflows)
+                if self.underflows % UNDERFLOW_LOG_EVERY == 1:
+                    log.warning("audio output underflow (%d so far)", self.underflows)
+            dac = float(getattr(time_info, "outputBufferDacTime", 0.0) or 0.0)
+            if dac > 0:
+                first = self.player.time - len(self._leftover) / self.device_rate
+                self.clock.anchor(first, dac)
             buffer = self._leftover
             while len(buffer) < frames:
                 block = self.player.read_block()

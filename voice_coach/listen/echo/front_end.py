@@ -11,19 +11,33 @@ Two cancellers run side by side:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
+from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.listen.accept.echo_gate import EnergyLog
 from voice_coach.listen.echo.aec import LATENCY_SAMPLES, EchoCanceller
 from voice_coach.listen.echo.linear_aec import LinearCanceller
 from voice_coach.listen.echo.onset import onset_signal
 
+log = logging.getLogger(__name__)
+
 LINEAR_READY_UPDATES = 8
 """Room estimates (one per second of coach speech after the first 2 s) before the recognizer
 switches from AEC3's output to the linear canceller's, which removes little until then.
 Measured: bench/LISTENING.md."""
+
+
+LINEAR_WORSE_DB = 1.0
+"""A linear canceller in use whose output is this much louder than the mic over LINEAR_CHECK_S
+of coach speech adds echo instead of removing it: it learned a room that is no longer there
+(the echo path moved, e.g. a sound server settling its latency) and is started afresh."""
+LINEAR_CHECK_S = 0.5
+"""Seconds of audible reference each check of the linear canceller covers."""
+AUDIBLE_RMS = 1e-3
+"""Reference RMS above which a block counts towards the check."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,9 @@ class EchoFrontEnd:
         self._hold_linear = np.zeros(self.latency, np.float32)
         self.heard_energy = EnergyLog()
         """Mic vs what the recognizer hears: the echo gate's evidence."""
+        self.linear_restarts = 0
+        """How often the linear canceller was found adding echo and started afresh."""
+        self._check = np.zeros(3)  # samples, mic energy, linear energy of audible blocks
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> Cleaned:
         cleaned = self._aec.process(mic, reference) if self._aec is not None else mic
@@ -60,10 +77,27 @@ class EchoFrontEnd:
             linear = self._delayed("_hold_linear", self._linear.process(mic, reference),
                                    len(cleaned))
             if self._linear.updates >= LINEAR_READY_UPDATES:
+                self._check_linear(aligned, linear, reference)
+            if self._linear.updates >= LINEAR_READY_UPDATES:
                 heard = linear
                 onset = onset_signal(aligned, linear, cleaned)
         self.heard_energy.add(aligned, heard)
         return Cleaned(heard, cleaned, onset)
+
+    def _check_linear(self, mic: np.ndarray, linear: np.ndarray, reference: np.ndarray) -> None:
+        if float(np.sqrt(np.mean(np.square(reference)))) < AUDIBLE_RMS:
+            return
+        self._check += (len(mic), float(np.sum(np.square(mic, dtype=np.float64))),
+                        float(np.sum(np.square(linear, dtype=np.float64))))
+        if self._check[0] < LINEAR_CHECK_S * RATE:
+            return
+        _, mic_e, linear_e = self._check
+        self._check[:] = 0
+        if linear_e > mic_e * 10 ** (LINEAR_WORSE_DB / 10) and self._linear is not None:
+            self._linear = LinearCanceller()
+            self.linear_restarts += 1
+            log.info("the linear echo canceller added echo (%.1f dB); starting it afresh",
+                     10 * np.log10(linear_e / max(mic_e, 1e-20)))
 
     def _delayed(self, line_name: str, x: np.ndarray, n: int) -> np.ndarray:
         """``x`` moved onto the cleaned clock through the named delay line."""

@@ -1,0 +1,110 @@
+"""`voice-coach run` and `play` on a real sound server (PulseAudio), in real time: a person's
+speech played into the room over the coach's echo, the devices named in the config as a user
+names them, the speaker recorded to time what it did (tests/live_stack.py)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from live_stack import RATE, LiveScene, silent_from
+
+ASK_AGAIN_S = 2.5
+"""How long the person waits for the coach to react before saying a command again."""
+
+
+def say_until(scene: LiveScene, text: str, heard: str, tries: int = 3) -> int:
+    """Say ``text`` (again, like a person who is not obeyed) until the log shows ``heard``;
+    returns how many times it was said."""
+    for attempt in range(1, tries + 1):
+        mark = len(scene.lines)
+        scene.say(text)
+        if scene.wait_for(rf"heard '{heard}' \(", ASK_AGAIN_S, after=mark):
+            return attempt
+    raise AssertionError(f"{text!r} was not obeyed in {tries} tries:\n{scene.log}")
+
+
+def play_scene(scene: LiveScene) -> dict[str, int]:
+    """hey coach -> lower back -> pause mid-sentence -> resume -> next -> stop."""
+    assert scene.wait_for("ready: say 'hey coach'", 90), scene.log
+    time.sleep(1.0)
+    tries = {"wake": say_until(scene, "hey coach", "wake")}
+    assert scene.wait_for(r"say \{'text': 'Which practice\?'", 10), scene.log
+    time.sleep(1.5)
+    tries["choice"] = say_until(scene, "lower back", "lower-back-hip")
+    assert scene.wait_for("session started: lower-back-hip", 15), scene.log
+    mark = len(scene.lines)
+    # Mid-sentence: half a second into a long line of the coach's.
+    assert scene.wait_for(r"say \{'text': '[^']{45,}'", 30, after=mark), scene.log
+    time.sleep(0.5)
+    tries["pause"] = say_until(scene, "pause", "pause")
+    time.sleep(3.5)
+    tries["resume"] = say_until(scene, "resume", "resume")
+    time.sleep(3.0)
+    tries["next"] = say_until(scene, "next", "next")
+    time.sleep(3.0)
+    tries["stop"] = say_until(scene, "stop", "stop")
+    assert scene.wait_for(r"session ended|session stopped|-> finished", 10), scene.log
+    time.sleep(1.0)
+    return tries
+
+
+@pytest.mark.parametrize(("voice", "drifting"), [("festival:kal", False),
+                                                 ("festival:ked", True)])
+def test_the_coach_is_obeyed_in_real_time_with_no_underflow(
+        tmp_path: Path, voice: str, drifting: bool) -> None:
+    scene = LiveScene(tmp_path, voice=voice, drifting=drifting)
+    with scene:
+        tries = play_scene(scene)
+    log = scene.log
+    assert scene.stop() == 0, log
+    outcomes = re.findall(r"heard '([\w-]+)' \([\d.]+\) -> ([\w -]+)", log)
+    assert [o for o in outcomes if o[0] in ("pause", "resume", "next", "stop")] == [
+        ("pause", "paused"), ("resume", "playing"), ("next", "playing"), ("stop", "finished")]
+    summary = re.search(r"audio: (\d+) output underflows, (\d+) input overflows", log)
+    assert summary is not None, log
+    assert summary.groups() == ("0", "0"), log
+    assert "audio output underflow" not in log and "Traceback" not in log
+    # The coach fell silent soon after the end of the pause that was obeyed.
+    pcm, start = scene.speaker()
+    pause = [s for s in scene.said if s.text == "pause"][-1]
+    silent = silent_from(pcm, start, pause.speech_end)
+    assert silent is not None and silent - pause.speech_end < 1.5, tries
+
+
+def test_a_hold_lasts_its_seconds_on_the_real_stack(tmp_path: Path) -> None:
+    routine = tmp_path / "hold.yaml"
+    routine.write_text("id: hold-test\ntitle: Hold test\nsections:\n"
+                       "  - section: Hold\n    blocks:\n"
+                       "      - say: Hold it there.\n      - hold: 20\n"
+                       "      - say: And let it go.\n")
+    rendered = tmp_path / "rendered.wav"
+    subprocess.run([sys.executable, "-m", "voice_coach.cli", "play", str(routine), "--to",
+                    str(rendered)], check=True, capture_output=True)
+    scene = LiveScene(tmp_path / "live", command=("play", str(routine), "--device",
+                                                  "vc_speaker"))
+    with scene:
+        assert scene.daemon is not None
+        scene.daemon.wait(60)
+    played, _ = scene.speaker()
+    from voice_coach.speech import read_wav
+
+    render, rate = read_wav(rendered)
+    expected = longest_silence(render, rate)
+    assert 20.0 <= expected < 21.5  # the hold, with the sentence gap and the voice's silences
+    assert longest_silence(played, RATE) == pytest.approx(expected, abs=0.2)
+
+
+def longest_silence(pcm: np.ndarray, rate: int, floor_db: float = -50.0) -> float:
+    frame = rate // 100
+    levels = np.sqrt(np.mean(np.square(pcm[:len(pcm) // frame * frame].reshape(-1, frame)),
+                             axis=1) + 1e-12)
+    voiced = np.flatnonzero(levels >= 10 ** (floor_db / 20))
+    if len(voiced) < 2:
+        return 0.0
+    return float(np.max(np.diff(voiced)) - 1) / 100

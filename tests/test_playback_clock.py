@@ -1,0 +1,37 @@
+"""PlaybackClock: PortAudio's device time -> the Player's stream time, once the output
+stream's offset has settled."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from voice_coach.speech import clock as clock_module
+from voice_coach.speech.clock import STEADY_S, PlaybackClock
+
+
+def test_the_clock_answers_once_the_offset_has_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    clock = PlaybackClock()
+    assert clock.stream_time_at(5.0) is None  # no output stream yet
+    # Starting: the server takes 0.1 s of audio at once, so the offset grows.
+    clock.anchor(0.00, 1000.00)
+    clock.anchor(0.10, 1000.01)
+    now[0] += STEADY_S / 2
+    assert clock.stream_time_at(1000.02) is None
+    # Steady: 20 ms of stream per 20 ms of device time.
+    for k in range(1, 60):
+        now[0] += 0.02
+        clock.anchor(0.10 + 0.02 * k, 1000.01 + 0.02 * k)
+    assert clock.stream_time_at(1001.0) == pytest.approx(1.09)
+    now[0] += 2.0  # the output stream stopped anchoring it
+    assert clock.stream_time_at(1003.0) is None
+
+
+def test_the_real_clock_is_monotonic_time() -> None:
+    clock = PlaybackClock()
+    clock.anchor(1.0, 50.0)
+    time.sleep(0.01)
+    assert clock.stream_time_at(51.0) is None  # not held for STEADY_S yet
