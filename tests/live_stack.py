@@ -43,7 +43,7 @@ class LiveScene:
     def __init__(self, folder: Path, *, voice: str = "festival:kal", echo_ms: int = 60,
                  drifting: bool = False, routine_dir: Path | None = None,
                  volume: float = 0.8, log_level: str = "INFO",
-                 command: tuple[str, ...] = ("run",)) -> None:
+                 command: tuple[str, ...] = ("run",), server: str = "pulseaudio") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.log_level = log_level
@@ -51,7 +51,8 @@ class LiveScene:
         """The sub-command and its arguments (``run``, or e.g. ``play ROUTINE``)."""
         self.voice = voice
         self.voices = UserVoices(paths.cache_dir() / "user-voices")
-        self.server = SoundServer(folder / "server", echo_ms=echo_ms, drifting=drifting)
+        self.server = SoundServer(folder / "server", echo_ms=echo_ms, drifting=drifting,
+                                  kind=server)
         self.lines: list[tuple[float, str]] = []
         self.said: list[Said] = []
         config = folder / "config.toml"

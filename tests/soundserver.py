@@ -39,7 +39,10 @@ class SoundServer:
     """Delay of the speaker-to-room loopback, ms."""
     drifting: bool = False
     """Let the loopback adjust its rate (two clocks, like a USB mic and another speaker)."""
-    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    kind: str = "pulseaudio"
+    """"pulseaudio", or "pipewire" (PipeWire + WirePlumber + pipewire-pulse, as on Raspberry
+    Pi OS desktop; WirePlumber needs a session bus, so a private one is started too)."""
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list, init=False)
 
     @property
     def env(self) -> dict[str, str]:
@@ -53,50 +56,72 @@ class SoundServer:
             "PULSE_CONFIG_PATH": str(self.folder / "state"),
             "PULSE_SERVER": f"unix:{run / 'pulse' / 'native'}",
             "ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{self.folder / 'asoundrc'}",
+            "DBUS_SESSION_BUS_ADDRESS": f"unix:path={run / 'bus'}",
         }
 
     def start(self) -> SoundServer:
-        if shutil.which("pulseaudio") is None:
-            raise RuntimeError("pulseaudio is not installed (apt-get install pulseaudio "
-                               "pulseaudio-utils libasound2-plugins)")
-        for name in ("run", "state"):
+        needed = ["pulseaudio"] if self.kind == "pulseaudio" else [
+            "pipewire", "wireplumber", "pipewire-pulse", "dbus-daemon"]
+        missing = [name for name in needed + ["pactl", "paplay"] if shutil.which(name) is None]
+        if missing:
+            raise RuntimeError(f"not installed: {' '.join(missing)} (see .ci/run)")
+        for name in ("run", "state", "home"):
             (self.folder / name).mkdir(parents=True, exist_ok=True)
         (self.folder / "run").chmod(0o700)
         (self.folder / "asoundrc").write_text(ASOUNDRC)
-        adjust = "" if self.drifting else " adjust_time=0"
-        (self.folder / "server.pa").write_text(
-            "load-module module-native-protocol-unix auth-anonymous=1\n"
-            "load-module module-null-sink sink_name=speaker rate=48000\n"
-            "load-module module-null-sink sink_name=room rate=48000\n"
-            f"load-module module-loopback source=speaker.monitor sink=room "
-            f"latency_msec={self.echo_ms}{adjust} source_dont_move=true sink_dont_move=true\n"
-            "set-default-sink speaker\nset-default-source room.monitor\n")
-        log = (self.folder / "pulse.log").open("wb")
-        self.process = subprocess.Popen(
-            ["pulseaudio", "--daemonize=no", "-n", "-F", str(self.folder / "server.pa"),
-             "--exit-idle-time=-1", "--disallow-exit", "--use-pid-file=no", "--system=no",
-             "--log-target=stderr"],
-            env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True)
-        deadline = time.monotonic() + 15
-        while subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"PulseAudio did not start: {self.log_tail()}")
-            time.sleep(0.05)
+        loopback = (f"module-loopback source=speaker.monitor sink=room latency_msec={self.echo_ms}"
+                    f"{'' if self.drifting else ' adjust_time=0'}")
+        if self.kind == "pulseaudio":
+            (self.folder / "server.pa").write_text(
+                "load-module module-native-protocol-unix auth-anonymous=1\n"
+                "load-module module-null-sink sink_name=speaker rate=48000\n"
+                "load-module module-null-sink sink_name=room rate=48000\n"
+                f"load-module {loopback} source_dont_move=true sink_dont_move=true\n"
+                "set-default-sink speaker\nset-default-source room.monitor\n")
+            self._spawn(["pulseaudio", "--daemonize=no", "-n", "-F",
+                         str(self.folder / "server.pa"), "--exit-idle-time=-1",
+                         "--disallow-exit", "--use-pid-file=no", "--system=no",
+                         "--log-target=stderr"])
+            self._wait_for_server()
+        else:
+            self._spawn(["dbus-daemon", "--session", "--nofork", "--nopidfile",
+                         f"--address={self.env['DBUS_SESSION_BUS_ADDRESS']}"])
+            time.sleep(0.2)
+            for program in ("pipewire", "wireplumber", "pipewire-pulse"):
+                self._spawn([program])
+            self._wait_for_server()
+            for command in ("load-module module-null-sink sink_name=speaker",
+                            "load-module module-null-sink sink_name=room",
+                            f"load-module {loopback}",
+                            "set-default-sink speaker", "set-default-source room.monitor"):
+                subprocess.run(["pactl", *command.split()], env=self.env, check=True,
+                               capture_output=True)
         return self
 
+    def _spawn(self, argv: list[str]) -> None:
+        log = (self.folder / "server.log").open("ab")
+        self.processes.append(subprocess.Popen(
+            argv, env={**self.env, "HOME": str(self.folder / "home")}, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=log, start_new_session=True))
+
+    def _wait_for_server(self) -> None:
+        deadline = time.monotonic() + 15
+        while subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode:
+            if any(p.poll() is not None for p in self.processes) or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sound server did not start: {self.log_tail()}")
+            time.sleep(0.05)
+
     def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes, self.processes = self.processes, []
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
     def __enter__(self) -> SoundServer:
         return self.start()
@@ -105,7 +130,7 @@ class SoundServer:
         self.stop()
 
     def log_tail(self, lines: int = 20) -> str:
-        path = self.folder / "pulse.log"
+        path = self.folder / "server.log"
         text = path.read_text(errors="replace") if path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 

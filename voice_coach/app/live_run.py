@@ -214,6 +214,7 @@ def run_live(config: Config, state_dir: Path | None = None,
         time.sleep(2 * STEP_SECONDS)  # let the fade-out reach the speaker
         underflows, overflows = speaker.total_underflows, mic.overflows
         mic.shutdown()
+        listener.report()
         speaker.shutdown()
         if started is not None:
             hours = max(time.monotonic() - started, 1.0) / 3600

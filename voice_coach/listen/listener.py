@@ -62,6 +62,8 @@ listener drops or inserts samples to follow them (two devices' clocks drift apar
 LOCK_SMOOTHING = 0.1
 """Weight of each block's offset in the running offset that LOCK_S is checked against
 (capture times jitter by a millisecond or two from block to block)."""
+REPORT_EVERY_S = 300.0
+"""Mic seconds between the log lines that say where the echo path and the mic clock stand."""
 MAX_BACKSTEP_S = 0.25
 """A backward step in mic time up to this long drops samples; longer restarts, s."""
 
@@ -120,6 +122,10 @@ class Listener:
         self._origin: float | None = None  # mic-stream time of listener sample 0
         self._expected: float | None = None  # where the next mic block should start
         self._skew = 0.0  # running offset of the blocks' times from the sample count, s
+        self._next_report = round(REPORT_EVERY_S * RATE)
+        self.clock_followed_s = 0.0
+        """Net time the mic's sample count was moved to follow the blocks' times (inserted
+        minus dropped, gaps and jumps left out), s."""
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
@@ -197,8 +203,9 @@ class Listener:
         step = 2 * FRAME / RATE
         if abs(gap) < step:  # jitter, or the two clocks drifting apart slowly
             self._skew += LOCK_SMOOTHING * (gap - self._skew)
-            drift = self._skew if abs(self._skew) >= LOCK_S else 0.0
-            return self._shift(block, round(drift * self.mic_rate))
+            drift = round((self._skew if abs(self._skew) >= LOCK_S else 0.0) * self.mic_rate)
+            self.clock_followed_s += drift / self.mic_rate
+            return self._shift(block, drift)
         self._skew = 0.0
         if gap <= MAX_GAP_S and gap >= -MAX_BACKSTEP_S:
             # Lost mic audio: keep the clock and hear silence; or the count ran ahead: skip
@@ -247,6 +254,9 @@ class Listener:
         return self._step(mic, reference, now)
 
     def _step(self, mic: np.ndarray, reference: np.ndarray, now: float) -> list[Heard]:
+        if self._done >= self._next_report:
+            self._next_report += round(REPORT_EVERY_S * RATE)
+            self.report()
         if self._ref is not None:
             self._delay.update(mic, reference)
             self._accept.played(reference)
@@ -263,6 +273,14 @@ class Listener:
             if fed.ended and self.engine.flush_on_vad:
                 hyps += self._active.recognizer.flush()
         return self._decide(hyps, now)
+
+    def report(self) -> None:
+        """Log where the echo path and the mic clock stand (also every REPORT_EVERY_S)."""
+        estimate = self._delay.estimate()
+        delay = (f"{estimate.delay_s * 1000:.1f} ms (confidence {estimate.confidence:.2f})"
+                 if estimate is not None else "not known yet")
+        log.info("echo path delay %s; mic clock followed by %+.1f ms so far", delay,
+                 self.clock_followed_s * 1000)
 
     def _decide(self, hyps: list[Hypothesis], now: float) -> list[Heard]:
         out = []

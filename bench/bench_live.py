@@ -1,0 +1,227 @@
+"""Live benchmark: `voice-coach run` on a real sound server (a private PulseAudio), in real
+time, with a Festival voice speaking into the room over the coach's echo.
+
+Scenes (each ``--runs`` times, on a fixed 60 ms echo path and on a drifting one whose
+loopback adjusts its rate): "hey coach", "lower back", "pause" mid-sentence, "resume",
+"next", "stop". Per run: whether every command was obeyed in order at the first try (and with
+up to two repeats, as a person would), output underflows and input overflows, the time from
+the end of the person's "pause" to the coach's voice falling silent at the speaker, the time
+from the end of "hey coach" to the chime, and what the listener tracked of the echo path.
+Then an idle run: a session started by voice, then nobody talks for ``--idle-minutes``:
+underflows, false commands, and the daemon's memory over time.
+
+Run: .venv/bin/python bench/bench_live.py [--runs 10] [--idle-minutes 30] [--voice festival:kal]
+Prints a table and writes bench/results/live.json. Needs pulseaudio, pulseaudio-utils and
+libasound2-plugins (.ci/run installs them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from live_stack import RATE, LiveScene, silent_from  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "live.json"
+ASK_AGAIN_S = 2.5
+
+
+@dataclass
+class SceneRun:
+    condition: str
+    first_try: bool = False
+    """Every command obeyed in order, each at its first saying."""
+    obeyed: bool = False
+    """Every command obeyed in order, with up to two repeats."""
+    tries: dict[str, int] = field(default_factory=dict)
+    wrong: list[str] = field(default_factory=list)
+    """Commands obeyed that the person did not say."""
+    underflows: int = -1
+    overflows: int = -1
+    pause_ms: float | None = None
+    wake_ms: float | None = None
+    echo_delay_ms: float | None = None
+    followed_ms: float | None = None
+    seconds: float = 0.0
+
+
+def say_until(scene: LiveScene, text: str, heard: str, tries: int = 3) -> int:
+    for attempt in range(1, tries + 1):
+        mark = len(scene.lines)
+        scene.say(text)
+        if scene.wait_for(rf"heard '{heard}' \(", ASK_AGAIN_S, after=mark):
+            return attempt
+    return 0
+
+
+def onset_after(pcm: np.ndarray, start: float, after: float,
+                floor_db: float = -45.0) -> float | None:
+    frame = RATE // 100
+    first = max(0, int((after - start) * RATE) // frame)
+    for k in range(first, len(pcm) // frame):
+        seg = pcm[k * frame:(k + 1) * frame]
+        if np.sqrt(np.mean(np.square(seg))) >= 10 ** (floor_db / 20):
+            return start + k * frame / RATE
+    return None
+
+
+def playing_at(pcm: np.ndarray, start: float, t: float, floor_db: float = -45.0) -> bool:
+    """Whether the speaker played sound in the 0.2 s before ``t``."""
+    a, b = int((t - 0.2 - start) * RATE), int((t - start) * RATE)
+    seg = pcm[max(0, a):max(0, b)]
+    return len(seg) > 0 and float(np.sqrt(np.mean(np.square(seg)))) >= 10 ** (floor_db / 20)
+
+
+def scene_run(folder: Path, voice: str, drifting: bool) -> SceneRun:
+    result = SceneRun("drifting" if drifting else "fixed 60 ms")
+    t0 = time.monotonic()
+    scene = LiveScene(folder, voice=voice, drifting=drifting)
+    steps = [("hey coach", "wake"), ("lower back", "lower-back-hip"), ("pause", "pause"),
+             ("resume", "resume"), ("next", "next"), ("stop", "stop")]
+    with scene:
+        if scene.wait_for("ready: say 'hey coach'", 90):
+            time.sleep(1.0)
+            for text, heard in steps:
+                if heard == "lower-back-hip":
+                    scene.wait_for(r"say \{'text': 'Which practice\?'", 10)
+                    time.sleep(1.5)
+                if heard == "pause":
+                    mark = len(scene.lines)
+                    scene.wait_for("session started", 15)
+                    scene.wait_for(r"say \{'text': '[^']{45,}'", 30, after=mark)
+                    time.sleep(0.5)
+                result.tries[heard] = say_until(scene, text, heard)
+                if not result.tries[heard]:
+                    break
+                time.sleep(3.0)
+    scene.stop()
+    log = scene.log
+    result.seconds = time.monotonic() - t0
+    said = [h for _, h in steps]
+    heard = re.findall(r"heard '([\w-]+)' \(", log)
+    result.wrong = [h for h in heard if h not in said]
+    result.obeyed = all(result.tries.get(h, 0) for h in said) and not result.wrong
+    result.first_try = result.obeyed and all(result.tries[h] == 1 for h in said)
+    summary = re.search(r"audio: (\d+) output underflows, (\d+) input overflows", log)
+    if summary:
+        result.underflows, result.overflows = int(summary[1]), int(summary[2])
+    track = re.findall(r"echo path delay ([\d.]+) ms .*followed by ([+-][\d.]+) ms", log)
+    if track:
+        result.echo_delay_ms, result.followed_ms = float(track[-1][0]), float(track[-1][1])
+    pcm, start = scene.speaker()
+    for text, command in (("pause", "pause"), ("hey coach", "wake")):
+        obeyed = [s for s in scene.said if s.text == text]
+        if not obeyed or not result.tries.get(command):
+            continue
+        s = obeyed[-1]
+        if text == "pause":
+            if playing_at(pcm, start, s.speech_end):
+                silent = silent_from(pcm, start, s.speech_end)
+                result.pause_ms = None if silent is None else (silent - s.speech_end) * 1000
+        else:
+            onset = onset_after(pcm, start, s.end)
+            result.wake_ms = None if onset is None else (onset - s.speech_end) * 1000
+    return result
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def idle_run(folder: Path, voice: str, minutes: float) -> dict[str, Any]:
+    scene = LiveScene(folder, voice=voice)
+    memory: list[tuple[float, float]] = []
+    with scene:
+        assert scene.wait_for("ready: say 'hey coach'", 90), scene.log
+        time.sleep(1.0)
+        say_until(scene, "hey coach", "wake")
+        scene.wait_for(r"say \{'text': 'Which practice\?'", 10)
+        time.sleep(1.5)
+        say_until(scene, "lower back", "lower-back-hip")
+        mark = len(scene.lines)
+        t0 = time.monotonic()
+        assert scene.daemon is not None
+        while time.monotonic() - t0 < minutes * 60:
+            memory.append((round(time.monotonic() - t0), rss_mb(scene.daemon.pid)))
+            time.sleep(30)
+        quiet_lines = [line for _, line in scene.lines[mark:]]
+    scene.stop()
+    log = scene.log
+    false = re.findall(r"heard '([\w-]+)' \(", "\n".join(quiet_lines))
+    summary = re.search(r"audio: (\d+) output underflows, (\d+) input overflows in ([\d.]+) min",
+                        log)
+    track = re.findall(r"echo path delay ([^;]+); mic clock followed by ([+-][\d.]+) ms", log)
+    return {"minutes": minutes, "false_commands": false,
+            "underflows": int(summary[1]) if summary else None,
+            "overflows": int(summary[2]) if summary else None,
+            "memory_mb": memory, "echo_track": track,
+            "session_ended": "session completed" in log}
+
+
+def table(runs: list[SceneRun], idle: dict[str, Any] | None) -> str:
+    lines = ["condition      runs  first try  with repeats  wrong  underflows  overflows  "
+             "pause->silent p50/p95 ms  wake->chime p50/p95 ms"]
+    for condition in sorted({r.condition for r in runs}):
+        rs = [r for r in runs if r.condition == condition]
+        pause = [r.pause_ms for r in rs if r.pause_ms is not None]
+        wake = [r.wake_ms for r in rs if r.wake_ms is not None]
+
+        def pct(xs: list[float]) -> str:
+            if not xs:
+                return "-"
+            return f"{np.percentile(xs, 50):.0f}/{np.percentile(xs, 95):.0f}"
+        n = len(rs)
+        first, obeyed = sum(r.first_try for r in rs), sum(r.obeyed for r in rs)
+        wrong = sum(len(r.wrong) for r in rs)
+        under, over = sum(max(r.underflows, 0) for r in rs), sum(max(r.overflows, 0) for r in rs)
+        lines.append(f"{condition:14} {n:4}  {first:6}/{n:<3}  {obeyed:8}/{n:<3}  {wrong:5}  "
+                     f"{under:10}  {over:9}  {pct(pause):>24}  {pct(wake):>22}")
+    if idle is not None:
+        memory = [m for _, m in idle["memory_mb"]]
+        lines.append(f"idle {idle['minutes']} min after a session start: false commands "
+                     f"{len(idle['false_commands'])}, underflows {idle['underflows']}, "
+                     f"overflows {idle['overflows']}, RSS {memory[0]:.0f} -> {memory[-1]:.0f} MB "
+                     f"(max {max(memory):.0f})" if memory else "idle: no samples")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--idle-minutes", type=float, default=30.0)
+    ap.add_argument("--voice", default="festival:kal")
+    args = ap.parse_args()
+    runs: list[SceneRun] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for drifting in (False, True):
+            for k in range(args.runs):
+                run = scene_run(Path(tmp) / f"{drifting}-{k}", args.voice, drifting)
+                print(json.dumps(asdict(run)), flush=True)
+                runs.append(run)
+        idle = idle_run(Path(tmp) / "idle", args.voice, args.idle_minutes) \
+            if args.idle_minutes > 0 else None
+    text = table(runs, idle)
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"runs": [asdict(r) for r in runs], "idle": idle,
+                                   "table": text}, indent=1))
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
