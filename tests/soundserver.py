@@ -35,8 +35,8 @@ class SoundServer:
     """``with SoundServer(folder) as server:`` starts PulseAudio and stops it afterwards."""
 
     folder: Path
-    echo_ms: int = 60
-    """Delay of the speaker-to-room loopback, ms."""
+    echo_ms: int | None = 60
+    """Delay of the speaker-to-room loopback, ms; None: the room does not hear the speaker."""
     drifting: bool = False
     """Let the loopback adjust its rate (two clocks, like a USB mic and another speaker)."""
     kind: str = "pulseaudio"
@@ -71,12 +71,14 @@ class SoundServer:
         (self.folder / "asoundrc").write_text(ASOUNDRC)
         loopback = (f"module-loopback source=speaker.monitor sink=room latency_msec={self.echo_ms}"
                     f"{'' if self.drifting else ' adjust_time=0'}")
+        echo = self.echo_ms is not None
         if self.kind == "pulseaudio":
             (self.folder / "server.pa").write_text(
                 "load-module module-native-protocol-unix auth-anonymous=1\n"
                 "load-module module-null-sink sink_name=speaker rate=48000\n"
                 "load-module module-null-sink sink_name=room rate=48000\n"
-                f"load-module {loopback} source_dont_move=true sink_dont_move=true\n"
+                + (f"load-module {loopback} source_dont_move=true sink_dont_move=true\n"
+                   if echo else "") +
                 "set-default-sink speaker\nset-default-source room.monitor\n")
             self._spawn(["pulseaudio", "--daemonize=no", "-n", "-F",
                          str(self.folder / "server.pa"), "--exit-idle-time=-1",
@@ -92,7 +94,7 @@ class SoundServer:
             self._wait_for_server()
             for command in ("load-module module-null-sink sink_name=speaker",
                             "load-module module-null-sink sink_name=room",
-                            f"load-module {loopback}",
+                            *([f"load-module {loopback}"] if echo else []),
                             "set-default-sink speaker", "set-default-source room.monitor"):
                 subprocess.run(["pactl", *command.split()], env=self.env, check=True,
                                capture_output=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import time
 import wave
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -91,6 +92,9 @@ class WavSource:
         self._pos = len(self.pcm)
 
 
+ADC_WINDOW_BLOCKS = 100
+"""Blocks over which the earliest capture time (relative to the sample count) is taken: a
+sound server hands blocks over late by varying amounts, never early."""
 CLOCK_WAIT_S = 2.0
 """How long a new microphone stream waits for its timing to answer before it starts
 delivering blocks anyway (timed by their samples), s."""
@@ -126,6 +130,7 @@ class DeviceSource:
         self._timed = timing is None  # whether blocks are being delivered yet
         self._opened = time.monotonic()
         self._input_hold = OffsetHold()
+        self._adc_offsets: deque[float] = deque(maxlen=ADC_WINDOW_BLOCKS)
         self._queue: queue.SimpleQueue[tuple[np.ndarray, float]] = queue.SimpleQueue()
         self._samples = 0
         self.status_errors = 0
@@ -161,13 +166,19 @@ class DeviceSource:
         self._samples += frames
         start = self._next
         adc = float(getattr(time_info, "inputBufferAdcTime", 0.0) or 0.0)
-        captured = self.timing(adc) if self.timing is not None and adc > 0 else None
-        # Capture times jitter by tens of ms while a stream starts: only once they keep pace
-        # with the samples do they place blocks.
-        if captured is not None and self._input_hold.update(adc - self._samples / self.rate):
+        captured = None
+        if self.timing is not None and adc > 0:
+            counted = (self._samples - frames) / self.rate
+            self._adc_offsets.append(adc - counted)
+            offset = min(self._adc_offsets)
+            # Capture times jump by tens of ms while a stream starts: only once they keep
+            # pace with the samples do they place blocks.
+            if self._input_hold.update(offset):
+                captured = self.timing(counted + offset)
+        if captured is not None:
             start, self._timed = captured, True
-        elif not self._timed and time.monotonic() - self._opened < CLOCK_WAIT_S:
-            return  # no block the listener would misplace
+        elif not self._timed and adc > 0 and time.monotonic() - self._opened < CLOCK_WAIT_S:
+            return  # no block the listener would misplace (streams without times: none)
         self._timed = True
         self._queue.put((indata[:, 0].copy(), start))
         self._next = start + frames / self.rate

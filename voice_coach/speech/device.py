@@ -42,7 +42,7 @@ def resolve_output_device(device: str | int | None) -> int | None:
     return resolve_device(device, "output", outputs)
 
 
-OUTPUT_LATENCY_S = 0.1
+OUTPUT_LATENCY_S = 0.15
 """Audio the sound server holds ahead of the speaker, s: enough that a busy listener never
 starves the output (shorter latencies underflowed on PulseAudio; bench/LIVE.md)."""
 UNDERFLOW_LOG_EVERY = 50

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -219,6 +220,10 @@ def _load_piper(model_path: Path, config_path: Path) -> Any:
     options = onnxruntime.SessionOptions()
     options.enable_cpu_mem_arena = False
     options.enable_mem_pattern = False
+    # One core stays free for the sound card's callbacks and the listener: with every core
+    # synthesizing, the output starved (underflows on a 2-core machine).
+    options.intra_op_num_threads = max(1, (os.cpu_count() or 2) - 1)
+    options.inter_op_num_threads = 1
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
                                            providers=["CPUExecutionProvider"])

@@ -30,14 +30,17 @@ switches from AEC3's output to the linear canceller's, which removes little unti
 Measured: bench/LISTENING.md."""
 
 
-LINEAR_WORSE_DB = 1.0
-"""A linear canceller in use whose output is this much louder than the mic over LINEAR_CHECK_S
-of coach speech adds echo instead of removing it: it learned a room that is no longer there
-(the echo path moved, e.g. a sound server settling its latency) and is started afresh."""
-LINEAR_CHECK_S = 0.5
-"""Seconds of audible reference each check of the linear canceller covers."""
-AUDIBLE_RMS = 1e-3
-"""Reference RMS above which a block counts towards the check."""
+LINEAR_MIN_REMOVED_DB = 3.0
+"""A linear canceller in use that takes less than this off the coach alone (10 ms frames where
+AEC3's output is ECHO_ONLY_DB below the mic), over LINEAR_CHECK_S of them, has learned a room
+that is no longer there (the echo path moved, e.g. a sound server settling its latency) and
+is started afresh; a working one takes 15-25 dB off."""
+ECHO_ONLY_DB = 30.0
+"""How far below the mic AEC3's output must be for a frame to hold the coach alone."""
+LINEAR_CHECK_S = 1.0
+"""Seconds of coach-alone frames each check of the linear canceller covers."""
+CHECK_FRAME = 160
+"""Samples of the frames the check looks at (10 ms)."""
 
 
 @dataclass(frozen=True)
@@ -77,27 +80,32 @@ class EchoFrontEnd:
             linear = self._delayed("_hold_linear", self._linear.process(mic, reference),
                                    len(cleaned))
             if self._linear.updates >= LINEAR_READY_UPDATES:
-                self._check_linear(aligned, linear, reference)
+                self._check_linear(aligned, linear, cleaned)
             if self._linear.updates >= LINEAR_READY_UPDATES:
                 heard = linear
                 onset = onset_signal(aligned, linear, cleaned)
         self.heard_energy.add(aligned, heard)
         return Cleaned(heard, cleaned, onset)
 
-    def _check_linear(self, mic: np.ndarray, linear: np.ndarray, reference: np.ndarray) -> None:
-        if float(np.sqrt(np.mean(np.square(reference)))) < AUDIBLE_RMS:
+    def _check_linear(self, mic: np.ndarray, linear: np.ndarray, gate: np.ndarray) -> None:
+        n = len(mic) // CHECK_FRAME * CHECK_FRAME
+        energy = [np.sum(np.square(x[:n].reshape(-1, CHECK_FRAME), dtype=np.float64), axis=1)
+                  for x in (mic, linear, gate)]
+        alone = (energy[0] > 1e-6 * CHECK_FRAME) & (
+            energy[2] < energy[0] * 10 ** (-ECHO_ONLY_DB / 10))
+        if not np.any(alone):
             return
-        self._check += (len(mic), float(np.sum(np.square(mic, dtype=np.float64))),
-                        float(np.sum(np.square(linear, dtype=np.float64))))
+        self._check += (int(np.sum(alone)) * CHECK_FRAME, float(np.sum(energy[0][alone])),
+                        float(np.sum(energy[1][alone])))
         if self._check[0] < LINEAR_CHECK_S * RATE:
             return
         _, mic_e, linear_e = self._check
         self._check[:] = 0
-        if linear_e > mic_e * 10 ** (LINEAR_WORSE_DB / 10) and self._linear is not None:
+        if linear_e > mic_e * 10 ** (-LINEAR_MIN_REMOVED_DB / 10) and self._linear is not None:
             self._linear = LinearCanceller()
             self.linear_restarts += 1
-            log.info("the linear echo canceller added echo (%.1f dB); starting it afresh",
-                     10 * np.log10(linear_e / max(mic_e, 1e-20)))
+            log.info("the linear echo canceller removed only %.1f dB of the coach; starting it "
+                     "afresh", 10 * np.log10(mic_e / max(linear_e, 1e-20)))
 
     def _delayed(self, line_name: str, x: np.ndarray, n: int) -> np.ndarray:
         """``x`` moved onto the cleaned clock through the named delay line."""
