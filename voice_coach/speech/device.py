@@ -43,7 +43,7 @@ def resolve_output_device(device: str | int | None) -> int | None:
 
 
 OUTPUT_LATENCY_S = 0.15
-"""Audio the sound server holds ahead of the speaker, s: enough that a busy listener never
+"""Audio the sound server holds ahead of the speaker, s: enough that a busy listener rarely
 starves the output (shorter latencies underflowed on PulseAudio; bench/LIVE.md)."""
 UNDERFLOW_LOG_EVERY = 50
 """After the first, one log line per this many output underflows."""
