@@ -129,7 +129,7 @@ def test_non_utf8_file_is_a_user_error(tmp_path: Path) -> None:
 def test_every_config_field_is_settable_from_the_file() -> None:
     from voice_coach.config import KEYS
 
-    settable = {key.name for key in KEYS}
+    settable = {key.attr for key in KEYS}
     assert settable == {f.name for f in fields(Config)} - {"source"}
 
 

@@ -22,6 +22,7 @@ from voice_coach.listen.engines.engine import EngineName
 
 ENGINES = ("auto", *EngineName)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+REMOTE_STARTS = ("ask", "immediate")
 RATE_RANGE = (RATE_MIN, RATE_MAX)
 VOLUME_RANGE = (VOLUME_MIN, VOLUME_MAX)
 
@@ -56,6 +57,28 @@ class Config:
     """Folder where ``voice-coach models fetch`` installs models and where they are looked up."""
     log_level: str = "WARNING"
     """Logging threshold: DEBUG, INFO, WARNING or ERROR."""
+    ha_enabled: bool = False
+    """Connect to an MQTT broker and appear in Home Assistant (``[home_assistant]``)."""
+    ha_host: str = "localhost"
+    """MQTT broker host name or address."""
+    ha_port: int = 1883
+    """MQTT broker port (1883 plain, usually 8883 with TLS)."""
+    ha_username: str | None = None
+    ha_password: str | None = field(default=None, repr=False)
+    """Broker password, written in the config file itself (prefer ``ha_password_file``)."""
+    ha_password_file: Path | None = None
+    """A file whose first line is the broker password."""
+    ha_tls: bool = False
+    """Connect with TLS (certificates checked against ``ha_ca_file`` or the system's CAs)."""
+    ha_ca_file: Path | None = None
+    """CA certificate (PEM) for the broker's certificate; None = the system's CAs."""
+    ha_discovery_prefix: str = "homeassistant"
+    """Home Assistant's MQTT discovery prefix."""
+    ha_device_name: str | None = None
+    """The name after "Voice coach" in Home Assistant; None = this machine's host name."""
+    ha_remote_start: str = "ask"
+    """A routine started from Home Assistant: "ask" (say it is ready, start on "yes") or
+    "immediate"."""
     source: Path | None = field(default=None, compare=False)
     """The file these settings were read from; None when only defaults apply."""
 
@@ -75,6 +98,12 @@ class Key:
     """Comment written above the key by ``config --init``."""
     example: str = ""
     """TOML value shown commented-out when the default is None or machine-specific."""
+    field: str = ""
+    """``Config`` field, when it is not ``name`` (keys of other tables may share a name)."""
+
+    @property
+    def attr(self) -> str:
+        return self.field or self.name
 
 
 def _device(value: object, _base: Path) -> str | int | None:
@@ -104,6 +133,31 @@ def _choice(options: tuple[str, ...], upper: bool = False) -> Callable[[object, 
 def _language(value: object, _base: Path) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2,3}([-_][A-Za-z]{2,4})?", value):
         raise ValueError('must be a language code such as "en" or "ko"')
+    return value
+
+
+def _flag(value: object, _base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _port(value: object, _base: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ValueError("must be a port number 1-65535")
+    return value
+
+
+def _topic_prefix(value: object, base: Path) -> str:
+    text = _text(value, base)
+    if any(c in text for c in "#+ ") or text.startswith("/") or text.endswith("/"):
+        raise ValueError("must be an MQTT topic without spaces, wildcards or outer slashes")
+    return text
+
+
+def _secret(value: object, _base: Path) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be non-empty text")
     return value
 
 
@@ -162,9 +216,37 @@ KEYS: tuple[Key, ...] = (
         "Folder for downloaded models.", '"~/.local/share/voice-coach/models"'),
     Key("general", "log_level", _choice(LOG_LEVELS, upper=True),
         "Logging threshold: DEBUG, INFO, WARNING or ERROR."),
+    Key("home_assistant", "enabled", _flag,
+        "Appear in Home Assistant through its MQTT broker (see the README).",
+        field="ha_enabled"),
+    Key("home_assistant", "host", _text, "MQTT broker: host name or address.", field="ha_host"),
+    Key("home_assistant", "port", _port, "MQTT broker port (1883; usually 8883 with TLS).",
+        field="ha_port"),
+    Key("home_assistant", "username", _text, "Broker user name, if it asks for one.",
+        '"voice-coach"', field="ha_username"),
+    Key("home_assistant", "password", _secret,
+        "Broker password. Better: password_file, a file only you can read.",
+        '"..."', field="ha_password"),
+    Key("home_assistant", "password_file", _path,
+        "A file whose first line is the broker password.",
+        '"~/.config/voice-coach/mqtt-password"', field="ha_password_file"),
+    Key("home_assistant", "tls", _flag, "Connect with TLS.", field="ha_tls"),
+    Key("home_assistant", "ca_file", _path,
+        "CA certificate (PEM) of the broker's certificate. Unset = the system's CAs.",
+        '"/etc/ssl/certs/my-broker-ca.pem"', field="ha_ca_file"),
+    Key("home_assistant", "discovery_prefix", _topic_prefix,
+        "Home Assistant's MQTT discovery prefix.", field="ha_discovery_prefix"),
+    Key("home_assistant", "device_name", _text,
+        'Shown as "Voice coach (<name>)". Unset = this machine\'s host name.',
+        '"Bedroom"', field="ha_device_name"),
+    Key("home_assistant", "remote_start", _choice(REMOTE_STARTS),
+        'A routine started from Home Assistant: "ask" (the coach says it is ready and\n'
+        'starts on "yes") or "immediate".', field="ha_remote_start"),
 )
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(key.table for key in KEYS))
 _COMMENTED_BY_DEFAULT = {"routines_dir", "models_dir"}  # machine-specific: follow XDG unless set
+_COMMENTED_TABLES = {"home_assistant"}  # off unless the user turns it on
+_SECRETS = {"ha_password"}  # never shown by `config --show`
 
 
 def toml_value(value: object) -> str:
@@ -233,7 +315,7 @@ def load_config(path: Path | None = None) -> Config:
                 known = ", ".join(by_table[table])
                 raise UserError(f"{path}: unknown key [{table}] {name} (known: {known})")
             try:
-                values[name] = key.parse(raw, base)
+                values[key.attr] = key.parse(raw, base)
             except ValueError as error:
                 raise UserError(f"{path}: [{table}] {name} = {toml_value(raw)} {error}") from None
     return Config(**values, source=path)
@@ -248,16 +330,20 @@ def render_config(config: Config, *, defaults: bool = False) -> str:
              "# don't change. Reference: README, section \"Configuration\".", ""]
     current = {f.name: getattr(config, f.name) for f in fields(config)}
     for table in TABLES:
-        lines.append(f"[{table}]")
+        # A table left at its defaults by ``config --init`` is written commented out whole.
+        off = "# " if defaults and table in _COMMENTED_TABLES else ""
+        lines.append(f"{off}[{table}]")
         for key in (k for k in KEYS if k.table == table):
             lines.extend(f"# {line}" for line in key.help.splitlines())
-            value = current[key.name]
-            if value is None:
+            value = current[key.attr]
+            if key.attr in _SECRETS and value is not None and not defaults:
+                lines.append(f"{key.name} = \"********\"  # hidden")
+            elif value is None:
                 lines.append(f"# {key.name} = {key.example}")
             elif defaults and key.name in _COMMENTED_BY_DEFAULT:
                 lines.append(f"# {key.name} = {toml_value(value)}")
             else:
-                lines.append(f"{key.name} = {toml_value(value)}")
+                lines.append(f"{off}{key.name} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
 

@@ -43,6 +43,12 @@ class HistoryEntry:
     """Cue the session started at (> 0 when it was resumed)."""
     end_index: int = 0
     """Cue it was on when it ended."""
+    started_by: str = "voice"
+    """"voice", or "home" when Home Assistant started it."""
+    voice_commands: int = 0
+    """Commands heard by voice during the session."""
+    home_commands: int = 0
+    """Commands from Home Assistant during the session."""
 
     @classmethod
     def of(cls, summary: SessionSummary, ended_wall: float) -> HistoryEntry:
@@ -56,6 +62,9 @@ class HistoryEntry:
             how=summary.how,
             start_index=summary.start_index,
             end_index=summary.end_index,
+            started_by=summary.started_by,
+            voice_commands=summary.voice_commands,
+            home_commands=summary.home_commands,
         )
 
 
@@ -159,4 +168,7 @@ def _entry_from(data: object) -> HistoryEntry:
         how=str(data["how"]),
         start_index=int(data.get("start_index", 0)),
         end_index=int(data.get("end_index", 0)),
+        started_by=str(data.get("started_by", "voice")),
+        voice_commands=int(data.get("voice_commands", 0)),
+        home_commands=int(data.get("home_commands", 0)),
     )

@@ -22,7 +22,7 @@ from voice_coach.commands import ListenMode
 from voice_coach.core.actions import SaveProgress, SessionEnded
 from voice_coach.core.choices import RoutineOption
 from voice_coach.core.dialogue import Dialogue
-from voice_coach.core.events import CommandHeard, DeviceChanged
+from voice_coach.core.events import CommandHeard, DeviceChanged, Event
 from voice_coach.core.states import DialogueState
 from voice_coach.state_store import HistoryEntry, StateStore
 
@@ -85,6 +85,9 @@ class Daemon:
                       session_ended=self._record, outcome=self._outcome)
         self.executor = Executor(dialogue, synthesizer, player, hooks, on_log)
         player.on_done = self.executor.speech_done
+        self.step_listeners: list[Callable[[float], None]] = []
+        """Called after every step with the stream time, on the driving thread (displays
+        read the Dialogue there)."""
 
     @property
     def log_listeners(self) -> list[Callable[[LogEntry], None]]:
@@ -109,6 +112,10 @@ class Daemon:
     def post_device(self, event: DeviceChanged) -> None:
         self.executor.post(event)
 
+    def post(self, event: Event) -> None:
+        """Any event (Home Assistant's commands and requests), handled at the next step."""
+        self.executor.post(event)
+
     # --- the loop (driving thread only) --------------------------------------------------
 
     def start(self, now: float) -> None:
@@ -121,6 +128,8 @@ class Daemon:
     def step(self, now: float) -> None:
         """Handle everything posted since the last step, then let time pass."""
         self.executor.step(now)
+        for listener in self.step_listeners:
+            listener(now)
 
     def shutdown(self, now: float) -> None:
         """Save the place and close the history record (SIGTERM, Ctrl-C, end of demo)."""

@@ -20,6 +20,7 @@ import numpy as np
 from voice_coach.commands import ListenMode
 from voice_coach.core.actions import (
     Action,
+    Notice,
     PlayEarcon,
     Prefetch,
     SaveProgress,
@@ -149,10 +150,11 @@ class Executor:
         self.commands_heard += 1
         detail: dict[str, object] = {"command": event.command,
                                      "confidence": round(event.confidence, 2),
-                                     "text": event.text}
+                                     "text": event.text, "source": event.source}
         if self.hooks.outcome is not None:
             outcome = self.hooks.outcome()
-            log.info("heard '%s' (%.2f) -> %s", event.command, event.confidence, outcome)
+            how = "" if event.source == "voice" else f" from {event.source}"
+            log.info("heard '%s' (%.2f)%s -> %s", event.command, event.confidence, how, outcome)
             detail["outcome"] = outcome
         if event.time is not None:
             detail["mic_time"] = round(event.time, 2)
@@ -200,6 +202,9 @@ class Executor:
                 self._log(now, "ended", routine=summary.routine_id, how=summary.how)
                 if hooks.session_ended is not None:
                     hooks.session_ended(action)
+            case Notice():
+                log.info("%s", action.text)
+                self._log(now, "notice", text=action.text)
 
     def _log(self, now: float, kind: str, **detail: object) -> None:
         self.emit(LogEntry(now, kind, detail))

@@ -160,6 +160,11 @@ def run_live(config: Config, state_dir: Path | None = None,
     from voice_coach.speech import Synthesizer
 
     # Cheapest checks first; every one of them fails with one line before anything starts.
+    home = None
+    if config.ha_enabled:
+        from voice_coach.home.settings import broker_settings
+
+        home = broker_settings(config)
     try:
         synthesizer = Synthesizer(config.voice)
     except UserError as error:
@@ -183,6 +188,11 @@ def run_live(config: Config, state_dir: Path | None = None,
                       DeviceChanged("microphone", lost, detail)),
                   timing=speaker.clock.stream_time_at)
     daemon.set_listener_mode(mic.set_mode)
+    bridge = None
+    if home is not None:
+        from voice_coach.home.bridge import HomeBridge
+
+        bridge = HomeBridge(home, daemon)
     stop = stop or threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
@@ -198,6 +208,8 @@ def run_live(config: Config, state_dir: Path | None = None,
                  else repr(config.output_device))
         mic.wait_until_listening(CLOCK_WAIT_S + 1.0)
         daemon.start(player.time)
+        if bridge is not None:
+            bridge.start()
         started = time.monotonic()
         while not stop.is_set():
             while not heard.empty():
@@ -210,6 +222,8 @@ def run_live(config: Config, state_dir: Path | None = None,
         log.info("interrupted")
     finally:
         daemon.shutdown(player.time)
+        if bridge is not None:
+            bridge.stop()
         player.stop()
         time.sleep(2 * STEP_SECONDS)  # let the fade-out reach the speaker
         underflows, overflows = speaker.total_underflows, mic.overflows

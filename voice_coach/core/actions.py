@@ -113,6 +113,12 @@ class SessionSummary:
     """Seconds from start to end on the session's clock."""
     how: str
     """"completed" (reached the end), "stopped" (by voice), "interrupted" (the app quit)."""
+    started_by: str = "voice"
+    """"voice" or "home" (started from Home Assistant)."""
+    voice_commands: int = 0
+    """Commands the listener heard during the session."""
+    home_commands: int = 0
+    """Commands that came from Home Assistant during the session."""
 
 
 @dataclass(frozen=True)
@@ -120,5 +126,13 @@ class SessionEnded:
     summary: SessionSummary
 
 
-Action = SessionAction | PlayEarcon | SetListenMode | SessionStarted | SessionEnded
+@dataclass(frozen=True)
+class Notice:
+    """Something worth showing outside (Home Assistant, the log) that the coach did not say,
+    e.g. a routine started from elsewhere that nobody confirmed."""
+
+    text: str
+
+
+Action = SessionAction | PlayEarcon | SetListenMode | SessionStarted | SessionEnded | Notice
 """Everything the Dialogue (and so the app) may be asked to do."""

@@ -8,7 +8,9 @@ next), and tells the app which listener mode and choices to use.
 Choices where the spec is silent: an answer that never comes counts like an unrecognized
 one (re-prompt once after ``ANSWER_TIMEOUT`` s, then back to idle); the session starts
 after its confirmation has been heard; device announcements are queued after whatever the
-coach is saying.
+coach is saying. A routine started from elsewhere (Home Assistant) is offered, not started:
+"Say yes to begin." and back to idle, silently, after ``OFFER_TIMEOUT`` s without a yes;
+it is ignored while a session runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from voice_coach.commands import WAKE, ListenMode
 from voice_coach.core import replies as texts
 from voice_coach.core.actions import (
     Action,
+    Notice,
     PlayEarcon,
     Progress,
     SaveProgress,
@@ -27,18 +30,32 @@ from voice_coach.core.actions import (
     SessionEnded,
     SessionStarted,
     SetListenMode,
+    SetVolume,
     Speak,
     StopAudio,
 )
 from voice_coach.core.choices import USUAL, RoutineOption, choice_phrases
 from voice_coach.core.cues import speech_patience
-from voice_coach.core.events import CommandHeard, DeviceChanged, Event, SpeechDone, Tick
+from voice_coach.core.events import (
+    CommandHeard,
+    DeviceChanged,
+    Event,
+    SettingRequested,
+    SpeechDone,
+    StartRequested,
+    Tick,
+)
 from voice_coach.core.history import SessionTracker
-from voice_coach.core.session import RATE_MAX, RATE_MIN, Session
+from voice_coach.core.session import RATE_MAX, RATE_MIN, VOLUME_MAX, VOLUME_MIN, Session
 from voice_coach.core.states import DialogueState, SessionState
 
 ANSWER_TIMEOUT = 8.0
 """Seconds after the question has been said within which an answer is expected."""
+OFFER_TIMEOUT = 30.0
+"""Seconds after "Say yes to begin." within which a routine started from elsewhere must be
+confirmed; then it is dropped (the person may be asleep or not in the room)."""
+ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (("yes", ()), ("no", ()))
+"""Choices of the offer: no phrasings of our own, the listener takes the language's answers."""
 ECHO_TAIL = 1.0
 """Seconds after the question ends in which "repeat", "help" or the wake phrase are taken for
 its echo (the listener decides about half a second after the end of what it heard)."""
@@ -65,6 +82,7 @@ class PendingStart:
     rate: float
     volume: float
     resumed: bool
+    started_by: str = "voice"
 
 
 class Dialogue:
@@ -96,6 +114,8 @@ class Dialogue:
         self._answer_by: float | None = None
         self._echo_until = 0.0
         self._pending: PendingStart | None = None
+        self._offer: RoutineOption | None = None
+        """While offered: the routine started from elsewhere, waiting for "yes"."""
         self._lost: set[str] = set()
 
     # --- read-only view ------------------------------------------------------------------
@@ -105,6 +125,8 @@ class Dialogue:
         """What the listener should accept now."""
         if self.state == DialogueState.CHOOSING:
             return SetListenMode(ListenMode.CHOICE, choice_phrases(self.routines.values()))
+        if self.state == DialogueState.OFFERED:
+            return SetListenMode(ListenMode.CHOICE, ANSWERS)
         if self.state in (DialogueState.IN_SESSION, DialogueState.STARTING):
             return SetListenMode(ListenMode.SESSION)
         return SetListenMode(ListenMode.WAKE)
@@ -116,6 +138,11 @@ class Dialogue:
         if s is None or s.finished or s.routine_id not in self.routines:
             return None
         return s
+
+    @property
+    def offered_routine(self) -> str | None:
+        """The routine started from elsewhere that waits for "yes"."""
+        return self._offer.id if self._offer is not None else None
 
     @property
     def starting_routine(self) -> str | None:
@@ -133,7 +160,11 @@ class Dialogue:
     def handle(self, event: Event, now: float) -> list[Action]:
         match event:
             case CommandHeard():
-                return self._command(event.command.strip().lower(), now)
+                return self._command(event, now)
+            case StartRequested():
+                return self._remote_start(event, now)
+            case SettingRequested():
+                return self._setting(event, now)
             case SpeechDone():
                 return self._speech_done(event.utterance_id, now)
             case DeviceChanged(lost=True):
@@ -151,7 +182,8 @@ class Dialogue:
         playing = self.session is not None and self.session.state == SessionState.PLAYING
         if self.state == DialogueState.IN_SESSION and playing:
             actions += self._to_session(CommandHeard("pause", 1.0, f"{device} lost"), now)
-        elif self.state in (DialogueState.CHOOSING, DialogueState.STARTING):
+        elif self.state in (DialogueState.CHOOSING, DialogueState.STARTING,
+                            DialogueState.OFFERED):
             actions += self._go_idle()
         if device != "speaker":  # no point talking to a speaker that is gone
             actions += self._say(texts.DEVICE_LOST.format(device=device), now)[1]
@@ -176,18 +208,65 @@ class Dialogue:
 
     # --- states --------------------------------------------------------------------------
 
-    def _command(self, command: str, now: float) -> list[Action]:
+    def _command(self, heard: CommandHeard, now: float) -> list[Action]:
+        command = heard.command.strip().lower()
         if self.state == DialogueState.IN_SESSION:
             # The wake phrase mid-session is no command: no "Sorry, I did not understand".
-            return [] if command == WAKE else self._to_session(CommandHeard(command), now)
+            if command == WAKE:
+                return []
+            if self.tracker is not None:
+                self.tracker.command(heard.source)
+            return self._to_session(CommandHeard(command), now)
         if self.state == DialogueState.IDLE:
             return self._wake(now) if command == WAKE else []
+        if self.state == DialogueState.OFFERED:
+            return self._offered(command, now)
         if self.state == DialogueState.STARTING:
             if command == "stop":
                 self._pending = None
                 return self._go_idle() + self._stop_and_say(texts.CANCELLED, now)
             return []
         return self._choose(command, now)
+
+    def _remote_start(self, request: StartRequested, now: float) -> list[Action]:
+        option = self.routines.get(request.routine_id)
+        if option is None:
+            return [Notice(f"no routine {request.routine_id!r} to start")]
+        if self.state in (DialogueState.IN_SESSION, DialogueState.STARTING):
+            return [Notice(f"{option.title} not started: a session is running")]
+        if not request.confirm:
+            text = texts.STARTING_ROUTINE.format(title=option.title)
+            return self._confirm(option, 0, self.rate * option.rate, self.volume, text, now,
+                                 started_by="home")
+        self.state = DialogueState.OFFERED
+        self._offer = option
+        return [self.listen_mode] + self._ask(texts.OFFER.format(title=option.title), now)
+
+    def _offered(self, command: str, now: float) -> list[Action]:
+        option = self._offer
+        assert option is not None
+        if command in ("no", "stop"):
+            return self._go_idle() + self._stop_and_say(texts.NOT_NOW, now) + [
+                Notice(f"{option.title} not started: declined")]
+        if command == WAKE:
+            return self._wake(now)
+        if command != "yes" or self._wait is not None or now < self._echo_until:
+            return []  # "yes" while "Say yes to begin." plays (or just after) is its echo
+        text = texts.STARTING_ROUTINE.format(title=option.title)
+        return self._confirm(option, 0, self.rate * option.rate, self.volume, text, now,
+                             started_by="home")
+
+    def _setting(self, request: SettingRequested, now: float) -> list[Action]:
+        session = self.session
+        if self.state == DialogueState.IN_SESSION and session is not None:
+            return self._from_session(session.set_setting(request.name, request.value), now)
+        if request.name == "rate":
+            self.rate = round(min(max(request.value, RATE_MIN), RATE_MAX), 2)
+            return []
+        if request.name == "volume":
+            self.volume = round(min(max(request.value, VOLUME_MIN), VOLUME_MAX), 2)
+            return [SetVolume(self.volume)]
+        return []
 
     def _wake(self, now: float) -> list[Action]:
         self.state = DialogueState.CHOOSING
@@ -234,10 +313,10 @@ class Dialogue:
         return self._ask(f"{reason} {texts.ASK_AGAIN}".strip(), now)
 
     def _confirm(self, option: RoutineOption, index: int, rate: float, volume: float,
-                 text: str, now: float) -> list[Action]:
+                 text: str, now: float, started_by: str = "voice") -> list[Action]:
         self.state = DialogueState.STARTING
-        self._answer_by = None
-        self._pending = PendingStart(option, index, rate, volume, index > 0)
+        self._answer_by, self._offer = None, None
+        self._pending = PendingStart(option, index, rate, volume, index > 0, started_by)
         utterance_id, actions = self._say(text, now, stop_first=True)
         self._wait = Wait(utterance_id, now + speech_patience(text))
         return [self.listen_mode] + actions
@@ -250,7 +329,7 @@ class Dialogue:
         self.session = Session(option.id, option.cues, title=option.title,
                                rate=min(max(pending.rate, RATE_MIN), RATE_MAX),
                                volume=pending.volume, start_index=index)
-        self.tracker = SessionTracker(option.id, option.cues, now, index)
+        self.tracker = SessionTracker(option.id, option.cues, now, index, pending.started_by)
         self.state = DialogueState.IN_SESSION
         self.last_routine = option.id
         started = SessionStarted(option.id, option.title, index, pending.resumed)
@@ -289,7 +368,7 @@ class Dialogue:
 
     def _go_idle(self) -> list[Action]:
         self.state = DialogueState.IDLE
-        self._wait, self._answer_by, self._pending = None, None, None
+        self._wait, self._answer_by, self._pending, self._offer = None, None, None, None
         return [self.listen_mode]
 
     # --- speech and time -----------------------------------------------------------------
@@ -311,6 +390,9 @@ class Dialogue:
         if self.state == DialogueState.CHOOSING:
             self._answer_by = now + ANSWER_TIMEOUT
             self._echo_until = now + ECHO_TAIL
+        if self.state == DialogueState.OFFERED:
+            self._answer_by = now + OFFER_TIMEOUT
+            self._echo_until = now + ECHO_TAIL
         return []
 
     def _tick(self, now: float) -> list[Action]:
@@ -321,6 +403,11 @@ class Dialogue:
         answer_by = self._answer_by
         if self.state == DialogueState.CHOOSING and answer_by is not None and now >= answer_by:
             return self._retry("", now)
+        if self.state == DialogueState.OFFERED and answer_by is not None and now >= answer_by:
+            assert self._offer is not None
+            title = self._offer.title
+            return self._go_idle() + [
+                Notice(f"{title} not started: no answer in {OFFER_TIMEOUT:.0f} s")]
         return []
 
     def _ask(self, text: str, now: float, stop_first: bool = True) -> list[Action]:

@@ -19,6 +19,8 @@ class CommandHeard:
     """What the recognizer heard, for logs."""
     time: float | None = None
     """Mic-stream seconds at which the listener decided (None: not from a microphone)."""
+    source: str = "voice"
+    """Where it came from: "voice" (the listener) or "home" (Home Assistant)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,25 @@ class DeviceChanged:
     """What went wrong, for logs."""
 
 
-Event = CommandHeard | SpeechDone | Tick | DeviceChanged
-"""Everything the Session and the Dialogue handle (the Session leaves devices to the
-Dialogue: for it a DeviceChanged only lets time pass)."""
+@dataclass(frozen=True)
+class StartRequested:
+    """Someone asked from elsewhere (Home Assistant) to start routine ``routine_id``."""
+
+    routine_id: str
+    confirm: bool = True
+    """Ask "Say yes to begin." first (nobody may be in bed); False starts at once."""
+
+
+@dataclass(frozen=True)
+class SettingRequested:
+    """Set the pace or the volume to a value (Home Assistant's number entities)."""
+
+    name: str
+    """"rate" or "volume"."""
+    value: float
+    """Already within the setting's range (RATE_MIN-RATE_MAX, VOLUME_MIN-VOLUME_MAX)."""
+
+
+Event = CommandHeard | SpeechDone | Tick | DeviceChanged | StartRequested | SettingRequested
+"""Everything the Session and the Dialogue handle (the Session leaves devices and requests
+from elsewhere to the Dialogue: for it those only let time pass)."""

@@ -13,7 +13,8 @@ from voice_coach.core.states import SessionState
 class SessionTracker:
     """Counts what the history line needs while a session runs."""
 
-    def __init__(self, routine_id: str, cues: Sequence[Cue], now: float, start_index: int):
+    def __init__(self, routine_id: str, cues: Sequence[Cue], now: float, start_index: int,
+                 started_by: str = "voice"):
         self.routine_id = routine_id
         self.sections = Sections.of(cues)
         ends = [s - 1 for s in self.sections.starts[1:]] + ([len(cues) - 1] if cues else [])
@@ -22,7 +23,13 @@ class SessionTracker:
         self.start_index = start_index
         self.index = start_index
         self.pauses = 0
+        self.started_by = started_by
+        self.commands = {"voice": 0, "home": 0}
+        """Commands forwarded to the session, by where they came from."""
         self._completed: set[int] = set()
+
+    def command(self, source: str) -> None:
+        self.commands[source] = self.commands.get(source, 0) + 1
 
     def note(self, action: object) -> None:
         if isinstance(action, StateChanged) and action.state == SessionState.PAUSED:
@@ -37,4 +44,5 @@ class SessionTracker:
         return SessionSummary(
             self.routine_id, self.start_index, index, len(self._completed),
             self.sections.count, self.pauses, round(max(0.0, now - self.started), 2), how,
+            self.started_by, self.commands.get("voice", 0), self.commands.get("home", 0),
         )

@@ -42,6 +42,8 @@ NO_USUAL = "There is no usual practice yet."
 RESUMING_ROUTINE = "Resuming {title}."
 STARTING_ROUTINE = "{title}. Let's begin."
 CANCELLED = "Okay."
+OFFER = "{title} is ready. Say yes to begin."
+NOT_NOW = "Okay, not now."
 CHOICE_HELP = "You can say {titles}, the usual, or resume."
 NO_ROUTINES = "nothing yet"
 

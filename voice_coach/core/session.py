@@ -247,6 +247,17 @@ class Session:
         actions = p.set_volume(new) + [p.save()]
         return actions + p.answer(replies.QUIETER if step < 0 else replies.LOUDER)
 
+    def set_setting(self, name: str, value: float) -> list[SessionAction]:
+        """Set the pace or the volume outright (from Home Assistant): no spoken answer, the
+        change itself is what the user hears."""
+        p = self._p
+        if name == "rate":
+            p.rate = round(min(max(value, RATE_MIN), RATE_MAX), 2)
+            return [p.save(), Prefetch((*p.upcoming_texts(), replies.PAUSED), p.rate)]
+        if name == "volume":
+            return p.set_volume(round(min(max(value, VOLUME_MIN), VOLUME_MAX), 2)) + [p.save()]
+        return []
+
     # --- texts ---------------------------------------------------------------------------
 
     def _section_text(self, cue_index: int, phrase: Callable[[int, int, str], str]) -> str:

@@ -19,6 +19,9 @@ class DialogueState(StrEnum):
     """Only the wake phrase counts."""
     CHOOSING = "choosing"
     """"Which practice?" asked; a routine title, "the usual" or "resume" expected."""
+    OFFERED = "offered"
+    """A routine started from elsewhere was announced; "yes" starts it, "no" or silence
+    does not."""
     STARTING = "starting"
     """The chosen routine's confirmation is being said."""
     IN_SESSION = "in_session"
