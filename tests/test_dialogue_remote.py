@@ -4,6 +4,8 @@ came from where; pace and volume set outright."""
 
 from __future__ import annotations
 
+from test_dialogue import BACK, BED, Driver, make, modes, said
+
 from voice_coach.core.actions import Notice, SessionEnded, SessionStarted, SetVolume, Speak
 from voice_coach.core.dialogue import OFFER_TIMEOUT
 from voice_coach.core.events import CommandHeard, SettingRequested, StartRequested
@@ -11,8 +13,6 @@ from voice_coach.core.replies import NOT_NOW, OFFER
 from voice_coach.core.view import Activity, coach_view
 from voice_coach.listen.modes import choice_table
 from voice_coach.listen.phrases import load_language
-
-from test_dialogue import BACK, BED, Driver, make, modes, said
 
 
 def offer(d: Driver, routine: str = BED.id, confirm: bool = True) -> list:

@@ -51,7 +51,8 @@ class UserLine:
     text: str
     after: str = ""
     """Substring of an event key ("say:<text>", "state:<state>", "listen:<mode>",
-    "heard:<command>", "session:<routine>", "ended:<how>", "device:<name>") to wait for,
+    "heard:<command>", "session:<routine>", "ended:<how>", "device:<name>", "volume:<gain>")
+    to wait for,
     after the previous line was said; "" = no trigger."""
     delay: float = 1.0
     """Seconds after the trigger before the user starts speaking."""
@@ -71,7 +72,7 @@ def event_key(entry: LogEntry) -> str:
     d = entry.detail
     value = d.get("text") if entry.kind == "say" else d.get(
         {"state": "state", "listen": "mode", "heard": "command", "session": "routine",
-         "ended": "how", "device": "device"}.get(entry.kind, ""), "")
+         "ended": "how", "device": "device", "volume": "volume"}.get(entry.kind, ""), "")
     return f"{entry.kind}:{value}"
 
 

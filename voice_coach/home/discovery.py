@@ -71,7 +71,7 @@ def entities(topics: Topics, routine_titles: Sequence[str]) -> list[Entity]:
             "device_class": "enum", "options": [str(a) for a in Activity],
             "json_attributes_topic": state,
             "json_attributes_template": "{{ {'notice': value_json.notice} | tojson }}"}),
-        Entity("sensor", "routine", {
+        Entity("sensor", "current_routine", {
             "name": "Current routine", "state_topic": state,
             "value_template": "{{ value_json.routine }}", "icon": "mdi:yoga"}),
         Entity("sensor", "section", {

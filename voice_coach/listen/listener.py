@@ -103,6 +103,7 @@ class Listener:
         self.engine = engine
         """Recognizer kind and model."""
         self.table = command_table(table, floor_scale)
+        self._answers = table.answers  # the choice of a yes/no question listens for these
         """The language's phrase table as listened for (wake phrase included)."""
         self.mic_rate = mic_rate
         """Rate of the mic blocks given to ``process``, Hz."""
@@ -182,7 +183,8 @@ class Listener:
             else (ListenMode.SESSION, ())
         decoder = self._decoders.get(cache_key)
         if decoder is None:
-            table = choice_table(self.table, key, self.engine.knows) if mode == ListenMode.CHOICE \
+            table = choice_table(self.table, key, self.engine.knows, self._answers) \
+                if mode == ListenMode.CHOICE \
                 else self.table
             decoder = _Decoder(self.engine.create(table), CommandParser(table, "session"),
                                ReferenceDecoder(self.engine.create, table),

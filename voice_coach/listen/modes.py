@@ -43,18 +43,18 @@ def choice_key(choices: Mapping[str, Sequence[str]] | None) -> ChoiceKey:
     return tuple(sorted((k, tuple(sorted(normalize(p) for p in v))) for k, v in choices.items()))
 
 
-def choice_table(table: PhraseTable, choices: ChoiceKey,
-                 knows: Callable[[str], bool]) -> PhraseTable:
+def choice_table(table: PhraseTable, choices: ChoiceKey, knows: Callable[[str], bool],
+                 answers: Sequence[CommandPhrases] | None = None) -> PhraseTable:
     """``table`` reduced to CHOICE_COMMANDS plus one group per choice.
 
     A choice without phrasings named like one of the table's answers ("yes", "no") gets the
-    language's phrasings of that answer. Phrasings the recognizer cannot say (a word outside
-    its vocabulary), taken by a command, or claimed by two choices are dropped with a log
-    line: the rest still work.
+    language's phrasings of that answer (``answers``: the table's own by default).
+    Phrasings the recognizer cannot say (a word outside its vocabulary), taken by a command,
+    or claimed by two choices are dropped with a log line: the rest still work.
     """
     commands = tuple(g for g in table.commands if g.command in CHOICE_COMMANDS)
-    answers = {g.command: g.phrases for g in table.answers}
-    choices = tuple((key, phrases or answers.get(key, ())) for key, phrases in choices)
+    answer = {g.command: g.phrases for g in (table.answers if answers is None else answers)}
+    choices = tuple((key, phrases or answer.get(key, ())) for key, phrases in choices)
     taken = {table.wake} | {p for g in commands for p in g.phrases}
     owners: dict[str, set[str]] = {}
     for key, phrases in choices:
