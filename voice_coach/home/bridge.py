@@ -12,11 +12,11 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any, Protocol
 
-from voice_coach.app.daemon import Daemon
-from voice_coach.app.executor import LogEntry
 from voice_coach.config import Config
-from voice_coach.core.events import CommandHeard, SettingRequested, StartRequested
+from voice_coach.core.dialogue import Dialogue
+from voice_coach.core.events import CommandHeard, Event, SettingRequested, StartRequested
 from voice_coach.core.view import coach_view
 from voice_coach.home.discovery import EVENT_TYPES, discovery_messages
 from voice_coach.home.link import MqttLink
@@ -32,6 +32,28 @@ REFRESH_S = 1.0
 SOURCE = "home assistant"
 """The ``text`` of commands from Home Assistant in the event log."""
 
+class LogEntryLike(Protocol):
+    """voice_coach.app.executor.LogEntry."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def detail(self) -> dict[str, object]: ...
+
+
+class DaemonLike(Protocol):
+    """voice_coach.app.daemon.Daemon, as far as the bridge uses it."""
+
+    dialogue: Dialogue
+    step_listeners: list[Callable[[float], None]]
+
+    @property
+    def log_listeners(self) -> list[Callable[[Any], None]]:
+        """Called with each LogEntry (typed loosely: the list is the Daemon's own)."""
+        ...
+    def post(self, event: Event) -> None: ...
+
+
 Traffic = Callable[[str, str, str], None]
 """Sees every message: (direction "out"/"in", topic, payload text)."""
 
@@ -39,7 +61,7 @@ Traffic = Callable[[str, str, str], None]
 class HomeBridge:
     """Makes the Daemon a Home Assistant device over ``link``."""
 
-    def __init__(self, settings: BrokerSettings, daemon: Daemon,
+    def __init__(self, settings: BrokerSettings, daemon: DaemonLike,
                  on_traffic: Traffic | None = None) -> None:
         self.settings = settings
         self.daemon = daemon
@@ -122,7 +144,7 @@ class HomeBridge:
 
     # --- the driving thread --------------------------------------------------------------
 
-    def _observe(self, entry: LogEntry) -> None:
+    def _observe(self, entry: LogEntryLike) -> None:
         d = entry.detail
         if entry.kind == "heard":
             source = str(d.get("source", "voice"))
@@ -159,7 +181,7 @@ class HomeBridge:
         self._send(self.topics.state, text, retain=True)
 
 
-def home_bridge(config: Config, daemon: Daemon, settings: BrokerSettings | None = None,
+def home_bridge(config: Config, daemon: DaemonLike, settings: BrokerSettings | None = None,
                 on_traffic: Traffic | None = None) -> HomeBridge | None:
     """The bridge ``config`` asks for (not started), or None when Home Assistant is off."""
     if settings is None:

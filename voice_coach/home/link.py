@@ -138,6 +138,9 @@ class MqttLink:
         """None once the TCP (and TLS) connection is up, else why not."""
         try:
             self._client.connect(self.settings.host, self.settings.port, KEEPALIVE_S)
+        except ssl.SSLCertVerificationError as error:
+            return (f"TLS failed (certificate verify failed: {error.verify_message}; "
+                    "is [home_assistant] ca_file the broker's CA?)")
         except ssl.SSLError as error:
             return f"TLS failed ({error.reason or error})"
         except ssl.CertificateError as error:
@@ -146,6 +149,11 @@ class MqttLink:
             return "unknown host"
         except ConnectionRefusedError:
             return "connection refused (is the broker running?)"
+        except (ConnectionResetError, BrokenPipeError) as error:
+            if not self.settings.tls:
+                return error.strerror or str(error)
+            return ("TLS failed (the broker closed the connection in the handshake: does it "
+                    f"serve TLS on port {self.settings.port}?)")
         except TimeoutError:
             return "no answer (timed out)"
         except OSError as error:

@@ -4,6 +4,7 @@ removed on exit."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -62,6 +63,8 @@ class LocalBroker:
         folder = Path(self._dir.name)
         lines = [f"listener {self.port} 127.0.0.1", "persistence false",
                  "log_dest stderr", "log_type error", "log_type warning"]
+        if os.geteuid() == 0:  # else it drops to user "mosquitto", who cannot read our files
+            lines.append("user root")
         if self.users is not None:
             passwords = folder / "passwords"
             passwords.write_text("")
