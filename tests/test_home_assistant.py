@@ -240,3 +240,47 @@ def test_nothing_is_said_or_started_when_nobody_answers(
         bridge.stop()
         scene.close()
         ha.close()
+
+
+# --- demo --home-assistant ----------------------------------------------------------------
+
+
+def test_demo_as_a_home_assistant_device(broker: LocalBroker,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from voice_coach.cli import main
+
+    ha = HomeAssistant(broker.port)
+    assert main(["demo", "--home-assistant", "--broker", f"127.0.0.1:{broker.port}"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    heard = [line.split("'")[1] for line in out if " heard '" in line]
+    assert heard == ["yes", "pause", "resume", "repeat", "next", "stop"]
+    assert sum(" mqtt > homeassistant/" in line and "discovery:" in line for line in out) == 16
+    assert any("mqtt < voice_coach/demo/command start" in line for line in out)
+    states = [line.split("state=")[1].split()[0] for line in out
+              if "mqtt > voice_coach/demo/state" in line and " state=" in line]
+    assert states[:3] == ["idle", "choosing", "speaking"] and "paused" in states
+    # What reached the broker is what `run` publishes: the same discovery, the same device.
+    titles = list(TITLES)
+    expected = {topic: payload for topic, payload in
+                discovery_messages(Topics("demo"), "demo", titles)}
+    assert wait_for(lambda: ha.configs() == expected, 5)
+    assert wait_for(lambda: ha.topic("voice_coach/demo/availability") == b"offline", 5)
+    ha.close()
+
+
+def test_demo_home_assistant_errors_are_one_line(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_coach.cli import main
+    from voice_coach.home import local_broker
+
+    port = local_broker.free_port()  # nothing listens there
+    assert main(["demo", "--home-assistant", "--broker", f"127.0.0.1:{port}"]) == 1
+    assert f"cannot reach the MQTT broker at 127.0.0.1:{port}" in capsys.readouterr().err
+    assert main(["demo", "--home-assistant", "--broker", "localhost"]) != 0
+    assert "expected HOST:PORT" in capsys.readouterr().err
+    assert main(["demo", "--broker", "localhost:1883"]) != 0
+    assert "--broker goes with --home-assistant" in capsys.readouterr().err
+    monkeypatch.setattr(local_broker, "mosquitto_binary", lambda: None)
+    assert main(["demo", "--home-assistant"]) == 1
+    err = capsys.readouterr().err
+    assert "mosquitto is not installed" in err and "apt-get install mosquitto" in err

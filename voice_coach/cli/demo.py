@@ -14,10 +14,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voice_coach.app.executor import LogEntry
 from voice_coach.app.virtual_room import UserLine, event_key
-from voice_coach.config import add_config_argument, load_config
+from voice_coach.config import Config, add_config_argument, load_config
+from voice_coach.errors import UserError
+
+if TYPE_CHECKING:
+    from voice_coach.app.virtual_scene import Scene
+    from voice_coach.home.bridge import HomeBridge
+    from voice_coach.home.settings import BrokerSettings
 
 DEMO_LINES: tuple[UserLine, ...] = (
     UserLine("hey coach", delay=1.5, until="heard:wake"),
@@ -49,19 +56,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-minutes", type=float, default=6.0, metavar="M",
                         help="give up after this much virtual time (default 6)")
     parser.add_argument("--verbose", action="store_true", help="print every event")
+    parser.add_argument("--home-assistant", action="store_true",
+                        help="be a Home Assistant device on an MQTT broker (it picks the "
+                             "routine and presses start) and print the MQTT traffic")
+    parser.add_argument("--broker", default=None, metavar="HOST:PORT",
+                        help="the broker for --home-assistant (default: start a private "
+                             "mosquitto on 127.0.0.1)")
     add_config_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.broker is not None and not args.home_assistant:
+        raise UserError("--broker goes with --home-assistant")
+    if not args.home_assistant:
+        return run_demo(args, config)
+    from voice_coach.cli.demo_home import demo_broker
+
+    with demo_broker(config, args.broker) as settings:
+        return run_demo(args, config, settings)
+
+
+def run_demo(args: argparse.Namespace, config: Config,
+             home: BrokerSettings | None = None) -> int:
     from voice_coach.app.virtual_scene import StereoSink, build_scene
 
-    config = load_config(args.config)
     started = time.monotonic()
     printer = EventPrinter(verbose=args.verbose)
+    lines = DEMO_LINES
+    if home is not None:
+        from voice_coach.cli.demo_home import home_lines
+
+        lines = home_lines(DEMO_LINES)
     with tempfile.TemporaryDirectory(prefix="voice-coach-demo-") as tmp:
-        scene = build_scene(config, DEMO_LINES, state_dir=Path(tmp) / "state",
+        scene = build_scene(config, lines, state_dir=Path(tmp) / "state",
                             on_log=printer)
+        bridge = start_home(scene, home) if home is not None else None
         sink = StereoSink(args.to, scene.room.rate_out, scene.player.sample_rate) \
             if args.to is not None else None
         scene.driver.sink = sink.write if sink is not None else None
@@ -73,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
                 sink.abort()
             raise
         finally:
+            if bridge is not None:
+                bridge.stop()
             scene.close()
         if sink is not None:
             sink.close()
@@ -88,6 +121,26 @@ def run(args: argparse.Namespace) -> int:
               f"the user said {said}", file=sys.stderr)
         return 1
     return 0
+
+
+def start_home(scene: Scene, settings: BrokerSettings) -> HomeBridge:
+    """Connect the scene's daemon to the broker, then press start as Home Assistant would."""
+    from voice_coach.cli.demo_home import CONNECT_S, TrafficPrinter, press_start, wait_until
+    from voice_coach.home.bridge import HomeBridge
+
+    traffic = TrafficPrinter(lambda: clock(scene.player.time))
+    bridge = HomeBridge(settings, scene.daemon, on_traffic=traffic)
+    bridge.start()
+    try:
+        wait_until(bridge.link.connected.is_set, CONNECT_S,
+                   f"cannot reach the MQTT broker at {settings.address}")
+        press_start(settings, bridge.topics)
+        wait_until(lambda: bridge.received >= 2, CONNECT_S,
+                   "the broker did not pass Home Assistant's start on")
+    except BaseException:
+        bridge.stop()
+        raise
+    return bridge
 
 
 def clock(seconds: float) -> str:
@@ -109,7 +162,10 @@ class EventPrinter:
     def format(self, entry: LogEntry) -> str:
         d = entry.detail
         if entry.kind == "heard":
-            return f"heard '{d['command']}' ({d['confidence']:.2f}) -> {d['outcome']}"
+            where = " from home assistant" if d.get("source") == "home" else ""
+            return f"heard '{d['command']}' ({d['confidence']:.2f}){where} -> {d['outcome']}"
+        if entry.kind == "notice":
+            return f"note: {d['text']}"
         if entry.kind == "say":
             return f"coach: {d['text']}"
         if entry.kind == "user":

@@ -250,8 +250,8 @@ class Dialogue:
                 Notice(f"{option.title} not started: declined")]
         if command == WAKE:
             return self._wake(now)
-        if command != "yes" or self._wait is not None or now < self._echo_until:
-            return []  # "yes" while "Say yes to begin." plays (or just after) is its echo
+        if command != "yes" or self._wait is not None:
+            return []  # "yes" while "Say yes to begin." plays may be its echo
         text = texts.STARTING_ROUTINE.format(title=option.title)
         return self._confirm(option, 0, self.rate * option.rate, self.volume, text, now,
                              started_by="home")
@@ -392,7 +392,6 @@ class Dialogue:
             self._echo_until = now + ECHO_TAIL
         if self.state == DialogueState.OFFERED:
             self._answer_by = now + OFFER_TIMEOUT
-            self._echo_until = now + ECHO_TAIL
         return []
 
     def _tick(self, now: float) -> list[Action]:
