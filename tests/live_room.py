@@ -5,7 +5,9 @@ is measured on the real stack.
 
 One request per line on stdin, one JSON answer per line on stdout. ``say PATH`` plays a
 16 kHz mono WAV into the room and answers ``{"start": t, "end": t}`` once it has been played
-(the times its first and last samples reached the room). ``quit`` writes the speaker
+(the times its first and last samples reached the room). ``clock`` answers
+``{"pa": t, "monotonic": m}``: PortAudio's time and ``time.monotonic()`` at one moment, to place
+events timed by other processes on the recordings. ``quit`` writes the speaker
 recording to ``OUT.npy`` (float32, 16 kHz) and the time of its first sample to ``OUT.json``,
 and the microphone's (what the room heard) likewise to ``OUT-mic.npy`` / ``OUT-mic.json``.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 import wave
 from pathlib import Path
 
@@ -91,7 +94,7 @@ def main(out: Path) -> None:
     speaker, mic = Recorder(), Recorder()
 
     with sd.OutputStream(device="vc_room", samplerate=RATE, channels=1, dtype="float32",
-                         blocksize=BLOCK, latency=0.02, callback=voice.callback), \
+                         blocksize=BLOCK, latency=0.02, callback=voice.callback) as room, \
             sd.InputStream(device="vc_speaker_monitor", samplerate=RATE, channels=1,
                            dtype="float32", blocksize=BLOCK, latency=0.02,
                            callback=speaker.callback), \
@@ -102,6 +105,8 @@ def main(out: Path) -> None:
             words = line.split(maxsplit=1)
             if not words or words[0] == "quit":
                 break
+            if words[0] == "clock":
+                print(json.dumps({"pa": room.time, "monotonic": time.monotonic()}), flush=True)
             if words[0] == "say":
                 print(json.dumps(voice.say(read_wav(words[1].strip()))), flush=True)
     speaker.save(out)

@@ -43,7 +43,8 @@ class LiveScene:
     def __init__(self, folder: Path, *, voice: str = "festival:kal", echo_ms: int = 60,
                  drifting: bool = False, routine_dir: Path | None = None,
                  volume: float = 0.8, log_level: str = "INFO",
-                 command: tuple[str, ...] = ("run",), server: str = "pulseaudio") -> None:
+                 command: tuple[str, ...] = ("run",), server: str = "pulseaudio",
+                 extra_config: str = "") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.log_level = log_level
@@ -58,7 +59,7 @@ class LiveScene:
         config = folder / "config.toml"
         routines = f'routines_dir = "{routine_dir}"\n' if routine_dir else ""
         config.write_text('[audio]\ninput_device = "vc_mic"\noutput_device = "vc_speaker"\n'
-                          f'[speech]\nvolume = {volume}\n[general]\n{routines}')
+                          f'[speech]\nvolume = {volume}\n[general]\n{routines}{extra_config}')
         self.config = config
         self.daemon: subprocess.Popen[str] | None = None
         self.room: subprocess.Popen[str] | None = None
@@ -126,6 +127,15 @@ class LiveScene:
         said = Said(text, times["start"], times["end"], times["end"] - tail)
         self.said.append(said)
         return said
+
+    def clock(self) -> tuple[float, float]:
+        """(PortAudio time, time.monotonic()) at one moment: maps this process's monotonic
+        times onto the recordings' clock."""
+        assert self.room is not None and self.room.stdin and self.room.stdout
+        self.room.stdin.write("clock\n")
+        self.room.stdin.flush()
+        answer = json.loads(self.room.stdout.readline())
+        return float(answer["pa"]), float(answer["monotonic"])
 
     def stop(self) -> int | None:
         """SIGTERM the daemon (as systemd would), stop the room and the server."""

@@ -284,3 +284,40 @@ def test_demo_home_assistant_errors_are_one_line(
     assert main(["demo", "--home-assistant"]) == 1
     err = capsys.readouterr().err
     assert "mosquitto is not installed" in err and "apt-get install mosquitto" in err
+
+
+def test_the_readmes_automations_parse_and_name_real_entities() -> None:
+    import re
+
+    import yaml
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Home Assistant", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    automations = yaml.safe_load(blocks[0])
+    assert [a["alias"] for a in automations] == [
+        "Bedtime breathing at half past ten", "Dim the bedroom lights while a session runs"]
+
+    def slug(text: str) -> str:  # Home Assistant's entity id from "<device> <entity>"
+        return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+    device = "Voice coach (Bedroom)"
+    ours = {f"{topic.split('/')[1]}.{slug(device + ' ' + str(config['name']))}": config
+            for topic, config in discovery_messages(Topics(node_id("Bedroom")), "Bedroom",
+                                                    list(TITLES))}
+    used: list[str] = []
+    for automation in automations:
+        assert automation["triggers"] and automation["actions"]
+        for part in automation["triggers"] + automation["actions"]:
+            entity = part.get("entity_id") or part.get("target", {}).get("entity_id")
+            if entity and entity.split(".")[1].startswith("voice_coach"):
+                assert entity in ours, (entity, sorted(ours))
+                used.append(entity)
+            if part.get("action") == "select.select_option":
+                assert part["data"]["option"] in ours[entity]["options"]
+            if part.get("trigger") == "state" and entity in ours:
+                assert set(part["to"]) <= set(ours[entity]["options"])
+    assert sorted(used) == ["button.voice_coach_bedroom_start",
+                            "select.voice_coach_bedroom_routine",
+                            "sensor.voice_coach_bedroom_state"]

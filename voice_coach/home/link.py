@@ -2,22 +2,21 @@
 
 The thread connects, keeps the connection (paho's ``loop``), and when the broker is down,
 restarting or refusing, tries again with a doubling delay, capped; a refused login or a TLS
-failure retries slowly. Each new cause is logged once, not every retry. Everything is sent
-from this thread: others queue messages with ``publish``, so paho is never driven from two
-threads. A stop publishes "offline" and disconnects cleanly (the broker's last will says
-"offline" when the coach dies without one).
+failure retries slowly. Each new cause is logged once, not every retry. Only this thread
+reads and writes the socket: ``publish`` from another thread only queues the packet and wakes
+this thread's ``select`` (paho's interface for outside event loops). A stop publishes
+"offline" and disconnects cleanly (the broker's last will says "offline" when the coach dies
+without one).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import socket
 import ssl
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from voice_coach.home.settings import BrokerSettings
 from voice_coach.home.topics import OFFLINE, Topics
@@ -28,18 +27,10 @@ RETRY_S = (1.0, 60.0)
 """First and longest delay between tries when the broker cannot be reached."""
 SLOW_RETRY_S = (30.0, 300.0)
 """The same after the broker refused the login or TLS failed (retrying fast changes nothing)."""
-LOOP_S = 0.1
-"""Longest wait for the socket before queued messages are sent."""
+LOOP_S = 1.0
+"""Longest wait in ``select``: queued messages and arrivals wake it at once."""
 KEEPALIVE_S = 30
 CONNECT_TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    topic: str
-    payload: str
-    retain: bool = False
-    qos: int = 0
 
 
 class MqttLink:
@@ -66,8 +57,9 @@ class MqttLink:
         client.connect_timeout = CONNECT_TIMEOUT_S
         client.on_connect = self._connected
         client.on_message = self._message
+        # Set, so that a publish from another thread never writes the socket itself.
+        client.on_socket_register_write = lambda *_: None
         self._client = client
-        self._outbox: queue.SimpleQueue[Outgoing] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._refused: str | None = None
@@ -83,15 +75,15 @@ class MqttLink:
         self._thread.start()
 
     def publish(self, topic: str, payload: str, *, retain: bool = False, qos: int = 0) -> None:
-        """Queue a message; dropped while the broker is away (nothing piles up overnight:
-        the state is published afresh on every connection)."""
+        """Send a message from any thread; dropped while the broker is away (nothing piles up
+        overnight: the state is published afresh on every connection)."""
         if self.connected.is_set():
-            self._outbox.put(Outgoing(topic, payload, retain, qos))
+            self._client.publish(topic, payload, qos, retain)
 
     def stop(self, timeout: float = 3.0) -> None:
         """Say "offline", disconnect and end the thread."""
+        self._stop.set()  # first: the publish below wakes the thread, which must then stop
         self.publish(self.topics.availability, OFFLINE, retain=True, qos=1)
-        self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -165,24 +157,12 @@ class MqttLink:
         import paho.mqtt.client as mqtt
 
         while True:
-            stopping = self._stop.is_set()
-            self._send_queued()
-            if stopping:
-                self._client.loop(LOOP_S)  # let "offline" out before the DISCONNECT
+            if self._stop.is_set():
+                self._client.loop(0.2)  # let "offline" out before the DISCONNECT
                 return mqtt.MQTT_ERR_SUCCESS
             rc = self._client.loop(LOOP_S)
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 return int(rc)
-
-    def _send_queued(self) -> None:
-        while True:
-            try:
-                message = self._outbox.get_nowait()
-            except queue.Empty:
-                return
-            if self.connected.is_set():
-                self._client.publish(message.topic, message.payload, message.qos,
-                                     message.retain)
 
     def _connected(self, client: object, userdata: object, flags: object, reason: object,
                    properties: object) -> None:
@@ -196,9 +176,6 @@ class MqttLink:
         else:
             log.info("home assistant: connected to %s", self.settings.address)
         self._cause = None
-        # Drop what was queued while away: the state is published afresh just below.
-        while not self._outbox.empty():
-            self._outbox.get_nowait()
         self.connected.set()
         self._client.subscribe([(topic, 1) for topic in self.topics.subscriptions])
         self._on_connected()
