@@ -82,7 +82,9 @@ def press_run(folder: Path, presses: int) -> dict[str, Any]:
             assert wait_for(lambda: ha.state(NODE).get("state") == "speaking", 20)
             rng = random.Random(1)
             for _ in range(presses):
-                assert wait_for(lambda: ha.state(NODE).get("state") == "speaking", 30)
+                # Holds can last a minute: wait for the next spoken sentence.
+                assert wait_for(lambda: ha.state(NODE).get("state") == "speaking", 120), \
+                    ha.state(NODE)
                 time.sleep(rng.uniform(0.3, 1.2))  # somewhere inside a sentence
                 count = len(ha.messages)
                 t0 = time.monotonic()
