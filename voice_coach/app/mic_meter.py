@@ -69,9 +69,10 @@ class MicLevels:
         elif self.speech_peak_dbfs > LOUD_PEAK_DBFS and not self.clipped:
             out.append(f"your voice peaks at {self.speech_peak_dbfs:.0f} dBFS, close to "
                        "clipping: lower the capture level a little")
-        if self.speech_dbfs - self.room_dbfs < MIN_SNR_DB:
-            out.append(f"the room is loud against your voice ({self.speech_dbfs - self.room_dbfs:.0f}"
-                       " dB apart): move the mic closer or turn the fan down")
+        apart = self.speech_dbfs - self.room_dbfs
+        if apart < MIN_SNR_DB:
+            out.append(f"the room is loud against your voice ({apart:.0f} dB apart): move "
+                       "the mic closer or turn the fan down")
         return out
 
 
