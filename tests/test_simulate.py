@@ -128,3 +128,19 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path, capsys) -> None:
     assert "inf:pause" in lines[3]
     assert "is a folder" in lines[4]
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_play_volume_sets_the_starting_volume(tmp_path: Path, cues) -> None:
+    last = str(cues[-1].section + 1)
+    loud, soft = tmp_path / "loud.wav", tmp_path / "soft.wav"
+    assert main(["play", "lower-back-hip", "--from-section", last, "--to", str(loud)]) == 0
+    assert main(["play", "lower-back-hip", "--from-section", last, "--volume", "0.3",
+                 "--to", str(soft)]) == 0
+    (a, _), (b, _) = read_wav(loud), read_wav(soft)
+    assert abs(len(a) - len(b)) < 0.05 * len(a)  # the same session, only quieter
+    ratio_db = 20 * np.log10(np.sqrt(np.mean(b.astype(np.float64) ** 2))
+                             / np.sqrt(np.mean(a.astype(np.float64) ** 2)))
+    assert ratio_db < -3.0, ratio_db
+    with pytest.raises(SystemExit) as error:
+        main(["play", "lower-back-hip", "--volume", "3", "--to", str(tmp_path / "x.wav")])
+    assert error.value.code == 2

@@ -16,7 +16,7 @@ from voice_coach.app.prepare import (
 )
 from voice_coach.app.progress import ProgressLine, clock
 from voice_coach.app.render import render
-from voice_coach.config import RATE_RANGE, add_config_argument, load_config
+from voice_coach.config import RATE_RANGE, VOLUME_RANGE, add_config_argument, load_config
 from voice_coach.core.session import Session
 from voice_coach.speech import Player, Synthesizer, WavWriter
 
@@ -41,6 +41,9 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=rate_value, default=None,
                         help=f"speaking and pacing rate, {RATE_RANGE[0]}-{RATE_RANGE[1]} "
                              "(default: routine x config)")
+    parser.add_argument("--volume", type=volume_value, default=None,
+                        help=f"playback volume, {VOLUME_RANGE[0]}-{VOLUME_RANGE[1]} "
+                             "(default: config)")
     parser.add_argument("--from-section", type=int, default=None, metavar="N",
                         help="start at section N (1-based)")
     parser.add_argument("--voice", type=Path, default=None, metavar="PATH.onnx",
@@ -48,15 +51,22 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
 
 
-def rate_value(text: str) -> float:
+def _bounded(text: str, low: float, high: float) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    low, high = RATE_RANGE
-    if not low <= value <= high:
+    if not low <= value <= high:  # also refuses nan
         raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
     return value
+
+
+def rate_value(text: str) -> float:
+    return _bounded(text, *RATE_RANGE)
+
+
+def volume_value(text: str) -> float:
+    return _bounded(text, *VOLUME_RANGE)
 
 
 def open_synthesizer(voice: Path | None) -> Synthesizer:
@@ -74,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_output_path(args.to)
     prepared = prepare(args.routine, config, args.from_section)
-    session = make_session(prepared, session_rate(prepared, config, args.rate), config.volume)
+    volume = args.volume if args.volume is not None else config.volume
+    session = make_session(prepared, session_rate(prepared, config, args.rate), volume)
     with open_synthesizer(args.voice or config.voice) as synthesizer:
         player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                         volume=session.volume)

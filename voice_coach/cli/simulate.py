@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.to)
     check_output_path(args.log)
     prepared = prepare(args.routine, config, args.from_section)
-    session = make_session(prepared, session_rate(prepared, config, args.rate), config.volume)
+    volume = args.volume if args.volume is not None else config.volume
+    session = make_session(prepared, session_rate(prepared, config, args.rate), volume)
     entries: list[LogEntry] = []
 
     def on_log(entry: LogEntry) -> None:
