@@ -57,6 +57,7 @@ class MqttLink:
         client.connect_timeout = CONNECT_TIMEOUT_S
         client.on_connect = self._connected
         client.on_message = self._message
+        client.on_subscribe = self._subscribed
         # Set, so that a publish from another thread never writes the socket itself.
         client.on_socket_register_write = lambda *_: None
         self._client = client
@@ -176,8 +177,14 @@ class MqttLink:
         else:
             log.info("home assistant: connected to %s", self.settings.address)
         self._cause = None
-        self.connected.set()
         self._client.subscribe([(topic, 1) for topic in self.topics.subscriptions])
+
+    def _subscribed(self, client: object, userdata: object, mid: object, reasons: object,
+                    properties: object) -> None:
+        # Online only once subscribed: whoever sees the coach online may press at once.
+        if any(getattr(r, "is_failure", False) for r in reasons or ()):  # type: ignore[attr-defined]
+            log.warning("home assistant: the broker refused a subscription: %s", reasons)
+        self.connected.set()
         self._on_connected()
 
     def _message(self, client: object, userdata: object, message: object) -> None:
