@@ -160,6 +160,8 @@ def run_live(config: Config, state_dir: Path | None = None,
     from voice_coach.speech import Synthesizer
 
     # Cheapest checks first; every one of them fails with one line before anything starts.
+    store = StateStore(state_dir)
+    store.check_writable()
     home = None
     if config.ha_enabled:
         from voice_coach.home.settings import broker_settings
@@ -175,7 +177,6 @@ def run_live(config: Config, state_dir: Path | None = None,
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
-    store = StateStore(state_dir)
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
     heard: queue.Queue[Any] = queue.Queue()
