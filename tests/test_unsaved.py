@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from readonly import read_only
 
 from voice_coach.app.daemon import SAVE_RETRY_S, Daemon, make_dialogue, routine_options
 from voice_coach.app.executor import LogEntry
@@ -61,17 +61,6 @@ def test_run_refuses_a_history_file_it_cannot_append_to(tmp_path: Path) -> None:
     (state / "history.jsonl").mkdir(parents=True)
     line = one_line(run_cli(["run", "--state-dir", str(state)], tmp_path))
     assert f"history file {state / 'history.jsonl'} cannot be appended to" in line
-
-
-def read_only(folder: Path) -> list[str]:
-    """A command prefix that runs with ``folder`` read-only: a read-only bind mount when we
-    are root (root ignores permission bits), else the permission bits themselves."""
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        return []
-    script = f'mount --bind "{folder}" "{folder}" && mount -o remount,ro,bind "{folder}" ' \
-             f'"{folder}" && exec "$@"'
-    return ["unshare", "--mount", "sh", "-c", script, "sh"]
 
 
 @pytest.mark.parametrize("inside", [False, True], ids=["folder", "new-subfolder"])

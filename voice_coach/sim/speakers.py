@@ -40,8 +40,14 @@ class UserVoices:
     """Synthesizes and caches user utterances under ``cache_dir``."""
 
     def __init__(self, cache_dir: Path) -> None:
-        self.cache_dir = Path(cache_dir)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        from voice_coach.paths import usable_cache
+
+        usable = usable_cache(Path(cache_dir))
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if usable is None:  # no cache: a private folder, gone with this object
+            self._scratch = tempfile.TemporaryDirectory(prefix="voice-coach-voices-")
+            usable = Path(self._scratch.name)
+        self.cache_dir = usable
         self._piper: Any = None  # a piper.PiperVoice once loaded; piper has no type hints
 
     def say(self, text: str, voice: str) -> np.ndarray:
