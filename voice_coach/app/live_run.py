@@ -239,5 +239,14 @@ def run_live(config: Config, state_dir: Path | None = None,
         synthesizer.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    log.info("stopped; progress saved in %s", store.directory)
+    log.info("stopped; %s", saved_phrase(daemon, store))
     return 0
+
+
+def saved_phrase(daemon: Daemon, store: StateStore) -> str:
+    """What became of the user's progress, true to what was written."""
+    if daemon.unsaved:
+        return f"progress could NOT be saved in {store.directory} (see the errors above)"
+    if daemon.writes:
+        return f"progress saved in {store.directory}"
+    return "no session was played, nothing to save"
