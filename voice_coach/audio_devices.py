@@ -75,19 +75,20 @@ def _channels(device: DeviceInfo, kind: Kind) -> int:
 
 
 def resolve_device(value: str | int | None, kind: Kind,
-                   devices: list[DeviceInfo] | None = None) -> int | None:
+                   devices: list[DeviceInfo] | None = None, hint: str = "") -> int | None:
     """Turn a config value (name substring or index) into a PortAudio index.
 
     ``None`` means the system default and is returned unchanged (after checking that some
     device of that kind exists). A name matches case-insensitively as a substring; when several
     devices match, an exact name wins, otherwise the choice is ambiguous and an error.
+    ``hint`` is added when there is no device of that kind at all.
     """
     devices = list_devices() if devices is None else devices
     usable = [d for d in devices if _channels(d, kind) > 0]
     key = f"{kind}_device"
     if not usable:
         raise UserError(f"no audio {kind} device found (connect one, check `voice-coach "
-                        f"devices` and 'aplay -l' / 'arecord -l')")
+                        f"devices` and 'aplay -l' / 'arecord -l'){'; ' + hint if hint else ''}")
     if value is None:
         return None
     if isinstance(value, int):

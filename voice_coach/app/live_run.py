@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VOICE_HINT = "get the default voice with: voice-coach models fetch en_US-joe-medium"
+NO_SOUND_CARD_HINT = ("to try the coach without sound cards: voice-coach demo; to hear a "
+                      "routine as a file: voice-coach play ROUTINE --to FILE.wav")
 MODEL_HINT = ("get a recognizer model with: voice-coach models fetch "
               "vosk-model-small-en-us-0.15 (see `voice-coach models list`)")
 
@@ -126,8 +128,8 @@ def check_audio(config: Config) -> int | None:
     from voice_coach.speech.device import import_sounddevice, resolve_output_device
 
     import_sounddevice()
-    resolve_output_device(config.output_device)
-    return resolve_device(config.input_device, "input")
+    resolve_output_device(config.output_device, hint=NO_SOUND_CARD_HINT)
+    return resolve_device(config.input_device, "input", hint=NO_SOUND_CARD_HINT)
 
 
 def load_listener(config: Config, mic_rate: int = LISTEN_RATE) -> Any:
