@@ -39,7 +39,7 @@ def fetch_hint(language: str) -> str:
 
 def choose_engine(config: ListenConfig) -> tuple[Engine, str]:
     """The engine to use and why (one line for the start-up log)."""
-    from voice_coach.model_store.registry import find_vosk_model
+    from voice_coach.model_store.registry import find_vosk_model, model_source
 
     language = config.language.split("-")[0]
     if config.vosk_model is not None and config.engine in ("auto", "vosk"):
@@ -55,14 +55,16 @@ def choose_engine(config: ListenConfig) -> tuple[Engine, str]:
         return Engine(EngineName.POCKETSPHINX), "PocketSphinx, as configured"
     found = find_vosk_model(language, config.models_dir)
     if found is not None:
-        return Engine(EngineName.VOSK, found), f"Vosk, {found.name} installed for {language!r}"
+        return Engine(EngineName.VOSK, found), \
+            f"Vosk for {language!r}: {model_source(found, config.models_dir)}"
     if config.engine == "vosk":
         raise UserError(f"listen.engine: no Vosk model for {language!r} in {config.models_dir} "
                         f"(get one with: {fetch_hint(language)})")
     if language != "en":
         raise UserError(f"no recognizer for {language!r}: install a Vosk model "
                         f"({fetch_hint(language)})")
-    why = f"PocketSphinx: no English Vosk model installed (better: {fetch_hint('en')})"
+    why = (f"PocketSphinx with the US-English model of the pocketsphinx package: no English "
+           f"Vosk model installed (better: {fetch_hint('en')})")
     return Engine(EngineName.POCKETSPHINX), why
 
 
