@@ -78,8 +78,11 @@ def build_listener(config: ListenConfig, *, mic_rate: int = RATE) -> Listener:
         table = table.with_wake(config.wake_phrase)
     missing = [w for w in table.wake.split() if not engine.knows(w)]
     if missing:
-        raise UserError(f"listen.wake_phrase: {config.wake_phrase!r}: the {engine.name} model "
-                        f"does not know {' '.join(missing)!r}")
+        # Named as the user wrote it: the key and the word, not the phrase table it joins.
+        where = getattr(config, "source", None)
+        raise UserError(f"{f'{where}: ' if where else ''}[listen] wake_phrase = "
+                        f"{table.wake!r}: the {engine.name} recognizer does not know the word "
+                        f"{', '.join(repr(w) for w in missing)}; choose words it knows")
     # Said once at start-up; the fallback is a warning because Vosk would serve better.
     (log.warning if engine.name == EngineName.POCKETSPHINX else log.info)("listening with %s", why)
     return Listener(engine, table, mic_rate=mic_rate)
