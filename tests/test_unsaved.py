@@ -98,7 +98,7 @@ class Bedside:
         store = StateStore(state)
         self.player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate))
         dialogue = make_dialogue(routine_options(None), store, 1.0, 0.8)
-        self.daemon = Daemon(dialogue, synthesizer, self.player, store)
+        self.daemon = Daemon(dialogue, synthesizer, self.player, store, wake_phrase="hey coach")
         self.log: list[LogEntry] = []
         self.daemon.log_listeners.append(self.log.append)
         self.daemon.start(0.0)

@@ -82,7 +82,7 @@ class Daemon:
         set_mode: Callable[[ListenMode, Mapping[str, Sequence[str]] | None], None] | None = None,
         on_log: Callable[[LogEntry], None] | None = None,
         wall_clock: Callable[[], float] = time.time,
-        wake_phrase: str = "hey coach",
+        wake_phrase: str,
     ) -> None:
         self.wake_phrase = wake_phrase
         self.dialogue = dialogue

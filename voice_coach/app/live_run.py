@@ -182,7 +182,7 @@ def run_live(config: Config, state_dir: Path | None = None,
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
     heard: queue.Queue[Any] = queue.Queue()
-    daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake_phrase)
+    daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake)
     speaker = LiveSpeaker(player, config.output_device,
                           lambda lost, detail: daemon.post_device(
                               DeviceChanged("speaker", lost, detail)))

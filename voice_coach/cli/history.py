@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from voice_coach.app.progress import clock
+from voice_coach.config import add_config_argument, load_config
 from voice_coach.state_store import HistoryEntry, StateStore
 
 
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="only the N most recent sessions")
     parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
                         help="where progress and history live (default: XDG state dir)")
+    add_config_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -44,8 +46,18 @@ def run(args: argparse.Namespace) -> int:
     saved = store.load_progress()
     if saved is not None and not saved.finished:
         print(f"\nunfinished: {saved.routine_id}, {place(saved.routine_id, saved.cue_index)} "
-              '(say "hey coach", then "resume")')
+              f'(say "{wake_phrase(args.config)}", then "resume")')
     return 0
+
+
+def wake_phrase(config: Path | None) -> str:
+    """The wake phrase in effect; a broken config must not hide the history."""
+    from voice_coach.errors import UserError
+
+    try:
+        return load_config(config).wake
+    except UserError:
+        return "the wake phrase"
 
 
 def place(routine_id: str, cue_index: int) -> str:
