@@ -279,7 +279,12 @@ def toml_value(value: object) -> str:
     return json.dumps(value, default=str)
 
 
+FOLDER_NOT_CONFIG = "is a folder; --config needs a file name such as config.toml"
+
+
 def _parse_toml(path: Path) -> dict[str, object]:
+    if path.is_dir():
+        raise UserError(f"{path}: {FOLDER_NOT_CONFIG}")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -366,10 +371,10 @@ def render_config(config: Config, *, defaults: bool = False) -> str:
 
 def write_default_config(path: Path, *, force: bool = False) -> None:
     """Create the commented default config at ``path`` (atomically; never clobbers unasked)."""
+    if path.is_dir():
+        raise UserError(f"{path}: {FOLDER_NOT_CONFIG}")
     if path.exists() and not force:
         raise UserError(f"{path}: already exists; use --force to overwrite it")
-    if path.is_dir():
-        raise UserError(f"{path}: is a directory")
     try:
         paths.atomic_write_text(path, render_config(Config(), defaults=True))
     except OSError as error:

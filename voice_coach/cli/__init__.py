@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -70,9 +71,31 @@ def _signals_unwind() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+DASH_VALUES = ("--script",)
+"""Options whose value may begin with "-" ("-5:pause"): argparse would take it for an option
+and say only "expected one argument"; passed on, the value gets its own clear error."""
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    values = iter(argv)
+    for arg in values:
+        if arg in DASH_VALUES:
+            value = next(values, None)
+            if value is not None and value.startswith("-"):
+                out.append(f"{arg}={value}")
+                continue
+            out.append(arg)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -82,7 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         with _signals_unwind():
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            sys.stdout.flush()  # here, so a closed pipe is caught below, not at exit
+            return code
+    except BrokenPipeError:
+        # The reader went away (``| head -1``): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except UserError as error:
         print(f"voice-coach: {error}", file=sys.stderr)
         return error.exit_code

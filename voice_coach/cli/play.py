@@ -74,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_output_path(args.to)
     prepared = prepare(args.routine, config, args.from_section)
+    device = args.device if args.device is not None else config.output_device
+    if args.to is None:  # before the voice loads: a wrong --device is told at once
+        from voice_coach.speech.device import resolve_output_device
+
+        resolve_output_device(device, label="--device" if args.device is not None else "")
     session = make_session(prepared, session_rate(prepared, config, args.rate), config.volume)
     with open_synthesizer(args.voice or config.voice) as synthesizer:
         player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
@@ -82,7 +87,6 @@ def run(args: argparse.Namespace) -> int:
         try:
             if args.to is not None:
                 return _render(args.to, session, synthesizer, player, progress)
-            device = args.device if args.device is not None else config.output_device
             return _live(session, synthesizer, player, progress, device)
         finally:
             progress.close()

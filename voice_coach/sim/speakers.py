@@ -91,9 +91,15 @@ class UserVoices:
             self._piper.synthesize_wav(text, wav, syn_config=config)
 
 
+APT_PACKAGES = {"text2wave": "festival festvox-kallpc16k festvox-kdlpc16k",
+                "espeak-ng": "espeak-ng", "sox": "sox"}
+"""The Debian / Raspberry Pi OS packages that bring each tool (and Festival's two voices)."""
+
+
 def _run(cmd: list[str]) -> None:
     if shutil.which(cmd[0]) is None:
-        raise UserError(f"{cmd[0]} is not installed (needed for synthetic user voices)")
+        raise UserError(f"{cmd[0]} is not installed (needed for the simulated user's voice); "
+                        f"install it with: sudo apt-get install {APT_PACKAGES[cmd[0]]}")
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         raise UserError(f"{cmd[0]} failed: {done.stderr.strip().splitlines()[-1:]}")

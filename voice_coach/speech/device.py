@@ -29,7 +29,8 @@ PLAY_HINT = "use --to FILE.wav to render without a speaker"
 """What to do without a speaker, for ``play``; ``run`` says its own (it has no --to)."""
 
 
-def resolve_output_device(device: str | int | None, hint: str = PLAY_HINT) -> int | None:
+def resolve_output_device(device: str | int | None, hint: str = PLAY_HINT,
+                          label: str = "") -> int | None:
     """Device index for a name substring or index (digits count as an index); None means the
     system default. Raises UserError naming the device when it is not there, or when there
     is no output device at all (then with ``hint``)."""
@@ -42,7 +43,7 @@ def resolve_output_device(device: str | int | None, hint: str = PLAY_HINT) -> in
     if not outputs:
         named = "" if device is None else f" (asked for {device!r})"
         raise UserError(f"no audio output device found{named}; {hint}")
-    return resolve_device(device, "output", outputs)
+    return resolve_device(device, "output", outputs, label=label)
 
 
 OUTPUT_LATENCY_S = 0.15
