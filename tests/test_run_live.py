@@ -96,7 +96,16 @@ def test_sigterm_mid_session_saves_closes_and_exits_0(tmp_path: Path) -> None:
     assert progress["routine_id"] == "lower-back-hip" and not progress["finished"]
     history = [json.loads(line) for line in (state / "history.jsonl").read_text().splitlines()]
     assert [h["how"] for h in history] == ["interrupted"]
+    assert f"stopped; progress saved in {state}" in log
     assert "Traceback" not in log
+
+
+def test_sigterm_before_any_session_claims_no_save(tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, ())
+    daemon.wait_for("ready: say 'hey coach'", 60)
+    assert daemon.terminate() == 0, daemon.log
+    assert "stopped; no session was played, nothing to save" in daemon.log
+    assert "progress saved" not in daemon.log and not daemon.state.exists()
 
 
 def test_unplugged_microphone_pauses_and_comes_back(tmp_path: Path) -> None:

@@ -74,26 +74,35 @@ def _channels(device: DeviceInfo, kind: Kind) -> int:
     return device.max_input_channels if kind == "input" else device.max_output_channels
 
 
+def _listing(devices: list[DeviceInfo], kind: Kind) -> str:
+    """The devices one could have meant, on the error's one line."""
+    names = ", ".join(f'{d.index} "{d.name}"' for d in devices)
+    return f"{kind} devices: {names} (see `voice-coach devices`)"
+
+
 def resolve_device(value: str | int | None, kind: Kind,
-                   devices: list[DeviceInfo] | None = None) -> int | None:
+                   devices: list[DeviceInfo] | None = None, hint: str = "",
+                   label: str = "") -> int | None:
     """Turn a config value (name substring or index) into a PortAudio index.
 
     ``None`` means the system default and is returned unchanged (after checking that some
     device of that kind exists). A name matches case-insensitively as a substring; when several
     devices match, an exact name wins, otherwise the choice is ambiguous and an error.
+    ``hint`` is added when there is no device of that kind at all; ``label`` is what the user
+    set (default: the config key).
     """
     devices = list_devices() if devices is None else devices
     usable = [d for d in devices if _channels(d, kind) > 0]
-    key = f"{kind}_device"
+    key = f"{label} " if label.startswith("--") else f"{label or kind + '_device'} = "
     if not usable:
         raise UserError(f"no audio {kind} device found (connect one, check `voice-coach "
-                        f"devices` and 'aplay -l' / 'arecord -l')")
+                        f"devices` and 'aplay -l' / 'arecord -l'){'; ' + hint if hint else ''}")
     if value is None:
         return None
     if isinstance(value, int):
         if not any(d.index == value for d in usable):
-            raise UserError(f"{key} = {value}: no {kind} device with that index "
-                            f"(see `voice-coach devices`)")
+            raise UserError(f"{key}{value}: no {kind} device with that index; "
+                            f"{_listing(usable, kind)}")
         return value
     needle = value.casefold()
     matches = [d for d in usable if needle in d.name.casefold()]
@@ -101,8 +110,8 @@ def resolve_device(value: str | int | None, kind: Kind,
     if len(exact) == 1 or len(matches) == 1:
         return (exact or matches)[0].index
     if not matches:
-        raise UserError(f'{key} = "{value}": no {kind} device name contains it '
-                        f"(see `voice-coach devices`)")
+        raise UserError(f'{key}"{value}": no {kind} device name contains it; '
+                        f"{_listing(usable, kind)}")
     names = "; ".join(f"{d.index}: {d.name}" for d in matches)
-    raise UserError(f'{key} = "{value}" matches several {kind} devices ({names}); '
+    raise UserError(f'{key}"{value}" matches several {kind} devices ({names}); '
                     f"use a longer name or the index")

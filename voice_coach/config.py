@@ -36,8 +36,9 @@ class Config:
     shown by ``voice-coach devices``; None = the system default input."""
     output_device: str | int | None = None
     """Speaker, chosen like ``input_device``; None = the system default output."""
-    wake_phrase: str = "hey coach"
-    """Words that wake the coach while idle (lower-case text as it would be spoken)."""
+    wake_phrase: str | None = None
+    """Words that wake the coach while idle, as configured; None = the language's own. Use
+    ``wake``, the phrase in effect."""
     engine: str = "auto"
     """Recognizer: "vosk", "pocketsphinx", or "auto" (Vosk when a model for ``language`` is
     installed, else PocketSphinx)."""
@@ -82,6 +83,15 @@ class Config:
     source: Path | None = field(default=None, compare=False)
     """The file these settings were read from; None when only defaults apply."""
 
+    @property
+    def wake(self) -> str:
+        """The wake phrase in effect: ``wake_phrase``, else the one in ``language``'s phrase
+        table ("hey coach", "헤이 코치")."""
+        from voice_coach.commands import normalize
+        from voice_coach.listen.phrases import language_wake
+
+        return normalize(self.wake_phrase) if self.wake_phrase else language_wake(self.language)
+
 
 @dataclass(frozen=True)
 class Key:
@@ -98,6 +108,9 @@ class Key:
     """Comment written above the key by ``config --init``."""
     example: str = ""
     """TOML value shown commented-out when the default is None or machine-specific."""
+    effective: Callable[[Config], object] | None = None
+    """The value used while the key is unset, when it depends on other keys (shown
+    commented-out instead of ``example``)."""
     field: str = ""
     """``Config`` field, when it is not ``name`` (keys of other tables may share a name)."""
 
@@ -195,7 +208,9 @@ KEYS: tuple[Key, ...] = (
         "Leave unset for the system default.", '"USB"'),
     Key("audio", "output_device", _device,
         "Speaker, chosen the same way. Leave unset for the system default.", "0"),
-    Key("listen", "wake_phrase", _text, "What you say to wake the coach while it is idle."),
+    Key("listen", "wake_phrase", _text,
+        "What you say to wake the coach while it is idle. Unset = the language's own\n"
+        '("hey coach" in English, "헤이 코치" in Korean).', effective=lambda c: c.wake),
     Key("listen", "engine", _choice(ENGINES),
         'Recognizer: "auto" (Vosk if a model is installed, else PocketSphinx), "vosk",\n'
         '"pocketsphinx".'),
@@ -264,7 +279,12 @@ def toml_value(value: object) -> str:
     return json.dumps(value, default=str)
 
 
+FOLDER_NOT_CONFIG = "is a folder; --config needs a file name such as config.toml"
+
+
 def _parse_toml(path: Path) -> dict[str, object]:
+    if path.is_dir():
+        raise UserError(f"{path}: {FOLDER_NOT_CONFIG}")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -339,7 +359,8 @@ def render_config(config: Config, *, defaults: bool = False) -> str:
             if key.attr in _SECRETS and value is not None and not defaults:
                 lines.append(f"{key.name} = \"********\"  # hidden")
             elif value is None:
-                lines.append(f"# {key.name} = {key.example}")
+                shown = toml_value(key.effective(config)) if key.effective else key.example
+                lines.append(f"# {key.name} = {shown}")
             elif defaults and key.name in _COMMENTED_BY_DEFAULT:
                 lines.append(f"# {key.name} = {toml_value(value)}")
             else:
@@ -350,10 +371,10 @@ def render_config(config: Config, *, defaults: bool = False) -> str:
 
 def write_default_config(path: Path, *, force: bool = False) -> None:
     """Create the commented default config at ``path`` (atomically; never clobbers unasked)."""
+    if path.is_dir():
+        raise UserError(f"{path}: {FOLDER_NOT_CONFIG}")
     if path.exists() and not force:
         raise UserError(f"{path}: already exists; use --force to overwrite it")
-    if path.is_dir():
-        raise UserError(f"{path}: is a directory")
     try:
         paths.atomic_write_text(path, render_config(Config(), defaults=True))
     except OSError as error:

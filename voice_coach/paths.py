@@ -6,11 +6,16 @@ point ``XDG_CONFIG_HOME`` and friends somewhere else.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
 
 APP = "voice-coach"
+
+log = logging.getLogger(__name__)
+_cache_refused: list[Path] = []
+"""Cache folders found unusable in this process (warned about once, all together)."""
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -28,6 +33,26 @@ def config_dir() -> Path:
 def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/voice-coach`` (default ``~/.cache/voice-coach``): safe to delete."""
     return _xdg("XDG_CACHE_HOME", ".cache")
+
+
+def usable_cache(folder: Path) -> Path | None:
+    """``folder`` (created if needed) when cache files can be written there, else None.
+
+    A cache only saves time, so an unusable one (under a file, read-only, full) is no error:
+    one warning for the whole process, then everything runs without a cache.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        if not _cache_refused:
+            log.warning("cache folder %s cannot be used (%s); running without a cache",
+                        folder, error.strerror or error)
+        _cache_refused.append(folder)
+        return None
+    return folder
 
 
 def data_dir() -> Path:

@@ -5,6 +5,9 @@ crash or a power cut it holds the old place or the new one, never half of either
 that is corrupt anyway (a disk error, a hand edit) is logged and treated as "no progress":
 the daemon must start. History is one JSON object per line in ``history.jsonl``; a bad
 line is skipped, not fatal.
+
+``check_writable`` is asked before a session can start: a folder that cannot hold progress
+would otherwise lose a whole session without a word.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from voice_coach import paths
 from voice_coach.core.actions import Progress, SessionSummary
+from voice_coach.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,39 @@ class StateStore:
         self.directory = Path(directory) if directory is not None else paths.state_dir()
         self.progress_path = self.directory / PROGRESS_FILE
         self.history_path = self.directory / HISTORY_FILE
+
+    def check_writable(self) -> None:
+        """UserError (one line naming the folder or file and why) unless progress can be
+        saved and history appended here. Creates nothing: a missing folder only needs a
+        writable parent."""
+        folder = self.directory
+        if not folder.exists():
+            parent = next(p for p in folder.parents if p.exists())
+            if not parent.is_dir():
+                raise self._refusal(f"{parent} is a file")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise self._refusal(f"{parent} is not writable")
+            return
+        if not folder.is_dir():
+            raise self._refusal("it is a file")
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as error:
+            raise self._refusal(error.strerror or str(error)) from None
+        if self.progress_path.is_dir():
+            raise UserError(f"progress file {self.progress_path} is a folder; remove it")
+        if self.history_path.exists():
+            try:
+                os.close(os.open(self.history_path, os.O_WRONLY | os.O_APPEND))
+            except OSError as error:
+                raise UserError(f"history file {self.history_path} cannot be appended to: "
+                                f"{error.strerror or error}") from None
+
+    def _refusal(self, why: str) -> UserError:
+        return UserError(f"state folder {self.directory} cannot be written ({why}): progress "
+                         "and history would be lost; choose another with --state-dir")
 
     # --- progress ------------------------------------------------------------------------
 

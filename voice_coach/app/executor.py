@@ -32,7 +32,14 @@ from voice_coach.core.actions import (
     StateChanged,
     StopAudio,
 )
-from voice_coach.core.events import CommandHeard, DeviceChanged, Event, SpeechDone, Tick
+from voice_coach.core.events import (
+    CommandHeard,
+    DeviceChanged,
+    Event,
+    SavingChanged,
+    SpeechDone,
+    Tick,
+)
 from voice_coach.earcon import earcon
 
 # The event log is what the coach did: its lines read "voice_coach.coach: 12.34 say ...".
@@ -144,6 +151,8 @@ class Executor:
                     log.warning("%s is back", event.device)
                 self._log(now, "device", device=event.device, lost=event.lost,
                           detail=event.detail)
+            case SavingChanged():
+                self._log(now, "saving", failing=event.failing, detail=event.detail)
         self.execute(actions, now)
 
     def _heard(self, event: CommandHeard, now: float) -> None:

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VOICE_HINT = "get the default voice with: voice-coach models fetch en_US-joe-medium"
+NO_SOUND_CARD_HINT = ("to try the coach without sound cards: voice-coach demo; to hear a "
+                      "routine as a file: voice-coach play ROUTINE --to FILE.wav")
 MODEL_HINT = ("get a recognizer model with: voice-coach models fetch "
               "vosk-model-small-en-us-0.15 (see `voice-coach models list`)")
 
@@ -126,8 +128,8 @@ def check_audio(config: Config) -> int | None:
     from voice_coach.speech.device import import_sounddevice, resolve_output_device
 
     import_sounddevice()
-    resolve_output_device(config.output_device)
-    return resolve_device(config.input_device, "input")
+    resolve_output_device(config.output_device, hint=NO_SOUND_CARD_HINT)
+    return resolve_device(config.input_device, "input", hint=NO_SOUND_CARD_HINT)
 
 
 def load_listener(config: Config, mic_rate: int = LISTEN_RATE) -> Any:
@@ -160,6 +162,8 @@ def run_live(config: Config, state_dir: Path | None = None,
     from voice_coach.speech import Synthesizer
 
     # Cheapest checks first; every one of them fails with one line before anything starts.
+    store = StateStore(state_dir)
+    store.check_writable()
     home = None
     if config.ha_enabled:
         from voice_coach.home.settings import broker_settings
@@ -175,11 +179,10 @@ def run_live(config: Config, state_dir: Path | None = None,
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
-    store = StateStore(state_dir)
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
     heard: queue.Queue[Any] = queue.Queue()
-    daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake_phrase)
+    daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake)
     speaker = LiveSpeaker(player, config.output_device,
                           lambda lost, detail: daemon.post_device(
                               DeviceChanged("speaker", lost, detail)))
@@ -238,5 +241,14 @@ def run_live(config: Config, state_dir: Path | None = None,
         synthesizer.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    log.info("stopped; progress saved in %s", store.directory)
+    log.info("stopped; %s", saved_phrase(daemon, store))
     return 0
+
+
+def saved_phrase(daemon: Daemon, store: StateStore) -> str:
+    """What became of the user's progress, true to what was written."""
+    if daemon.unsaved:
+        return f"progress could NOT be saved in {store.directory} (see the errors above)"
+    if daemon.writes:
+        return f"progress saved in {store.directory}"
+    return "no session was played, nothing to save"

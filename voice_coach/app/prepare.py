@@ -50,13 +50,17 @@ def session_rate(prepared: Prepared, config: Config, requested: float | None) ->
     return min(max(config.rate * prepared.routine.rate, low), high)
 
 
-def check_output_path(path: Path | None) -> None:
-    """Fail before a long render, not after it, when ``--to`` cannot be written."""
+def check_output_path(path: Path | None, option: str = "--to",
+                      example: str = "session.wav") -> None:
+    """Fail before a long render, not after it, when ``option``'s file cannot be written."""
     if path is None:
         return
     if path.is_dir():
-        raise UserError(f"{path}: is a folder; --to needs a file name such as session.wav")
+        raise UserError(f"{path}: is a folder; {option} needs a file name such as {example}")
     if not path.parent.is_dir():
+        ancestor = next(p for p in path.parents if p.exists())
+        if not ancestor.is_dir():
+            raise UserError(f"{path}: {ancestor} is a file, not a folder")
         raise UserError(f"{path}: folder {path.parent} does not exist")
 
 

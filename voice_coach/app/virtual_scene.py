@@ -75,7 +75,7 @@ def build_scene(
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
     daemon = Daemon(dialogue, synthesizer, player, store, set_mode=ears.set_mode,
-                    wake_phrase=config.wake_phrase)
+                    wake_phrase=config.wake)
     room = Room(**(room_params if room_params is not None else DEMO_ROOM))
     voices = UserVoices(paths.cache_dir() / "user-voices")
 

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from voice_coach.app.progress import clock
+from voice_coach.config import add_config_argument, load_config
 from voice_coach.state_store import HistoryEntry, StateStore
 
 
@@ -19,18 +20,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Show the sessions played by `voice-coach run`, oldest first.",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    parser.add_argument("--last", type=int, default=None, metavar="N",
-                        help="only the N most recent sessions")
+    parser.add_argument("--last", type=count, default=None, metavar="N",
+                        help="only the N most recent sessions (1 or more)")
     parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
                         help="where progress and history live (default: XDG state dir)")
+    add_config_argument(parser)
     parser.set_defaults(func=run)
+
+
+def count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be 1 or more")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     store = StateStore(args.state_dir)
     entries = store.history()
     if args.last is not None:
-        entries = entries[-args.last:] if args.last > 0 else []
+        entries = entries[-args.last:]
     if args.json:
         for entry in entries:
             print(json.dumps(asdict(entry)))
@@ -44,8 +56,18 @@ def run(args: argparse.Namespace) -> int:
     saved = store.load_progress()
     if saved is not None and not saved.finished:
         print(f"\nunfinished: {saved.routine_id}, {place(saved.routine_id, saved.cue_index)} "
-              '(say "hey coach", then "resume")')
+              f'(say "{wake_phrase(args.config)}", then "resume")')
     return 0
+
+
+def wake_phrase(config: Path | None) -> str:
+    """The wake phrase in effect; a broken config must not hide the history."""
+    from voice_coach.errors import UserError
+
+    try:
+        return load_config(config).wake
+    except UserError:
+        return "the wake phrase"
 
 
 def place(routine_id: str, cue_index: int) -> str:

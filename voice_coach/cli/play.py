@@ -84,6 +84,11 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_output_path(args.to)
     prepared = prepare(args.routine, config, args.from_section)
+    device = args.device if args.device is not None else config.output_device
+    if args.to is None:  # before the voice loads: a wrong --device is told at once
+        from voice_coach.speech.device import resolve_output_device
+
+        resolve_output_device(device, label="--device" if args.device is not None else "")
     volume = args.volume if args.volume is not None else config.volume
     session = make_session(prepared, session_rate(prepared, config, args.rate), volume)
     with open_synthesizer(args.voice or config.voice) as synthesizer:
@@ -93,7 +98,6 @@ def run(args: argparse.Namespace) -> int:
         try:
             if args.to is not None:
                 return _render(args.to, session, synthesizer, player, progress)
-            device = args.device if args.device is not None else config.output_device
             return _live(session, synthesizer, player, progress, device)
         finally:
             progress.close()

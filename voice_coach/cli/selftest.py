@@ -38,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(f"problem: {problem}")
     if not result.problems:
-        print("OK: the microphone hears the speaker; say 'hey coach' with `voice-coach run`")
+        print(f"OK: the microphone hears the speaker; say '{config.wake}' with "
+              "`voice-coach run`")
     return 1 if result.problems else 0

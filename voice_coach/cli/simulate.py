@@ -45,10 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    script = parse_script(args.script, frozenset(COMMANDS))
+    script = parse_script(args.script, frozenset(COMMANDS), args.max_seconds)
     config = load_config(args.config)
     check_output_path(args.to)
-    check_output_path(args.log)
+    check_output_path(args.log, "--log", "events.jsonl")
     prepared = prepare(args.routine, config, args.from_section)
     volume = args.volume if args.volume is not None else config.volume
     session = make_session(prepared, session_rate(prepared, config, args.rate), volume)

@@ -40,6 +40,7 @@ from voice_coach.core.events import (
     CommandHeard,
     DeviceChanged,
     Event,
+    SavingChanged,
     SettingRequested,
     SpeechDone,
     StartRequested,
@@ -117,6 +118,10 @@ class Dialogue:
         self._offer: RoutineOption | None = None
         """While offered: the routine started from elsewhere, waiting for "yes"."""
         self._lost: set[str] = set()
+        self._unsaved = False
+        """Progress or history cannot be written right now."""
+        self._told_unsaved = -1
+        """The session in which the user was told so (once per session)."""
 
     # --- read-only view ------------------------------------------------------------------
 
@@ -171,6 +176,8 @@ class Dialogue:
                 return self.device_lost(event.device, now)
             case DeviceChanged():
                 return self.device_back(event.device, now)
+            case SavingChanged():
+                return self._saving(event.failing, now)
         return self._tick(now)
 
     def device_lost(self, device: str, now: float) -> list[Action]:
@@ -197,6 +204,14 @@ class Dialogue:
         paused = self.session is not None and self.session.state == SessionState.PAUSED
         text = texts.DEVICE_BACK_PAUSED if paused else texts.DEVICE_BACK
         return self._say(text.format(device=device), now)[1]
+
+    def _saving(self, failing: bool, now: float) -> list[Action]:
+        """Saving failed (or works again): say so once per session, after what is playing."""
+        self._unsaved = failing
+        if not failing or self._told_unsaved == self._sessions:
+            return []
+        self._told_unsaved = self._sessions
+        return self._say(texts.CANNOT_SAVE, now)[1]
 
     def shutdown(self, now: float) -> list[Action]:
         """The app is quitting: save the place and close the history record."""
@@ -345,6 +360,9 @@ class Dialogue:
         out: list[Action] = [
             replace(a, utterance_id=a.utterance_id + offset) if isinstance(a, Speak) else a
             for a in actions]
+        if self._unsaved:  # "Your place is kept" would not be true
+            out = [replace(a, text=texts.GOODBYE_UNSAVED)
+                   if isinstance(a, Speak) and a.text == texts.GOODBYE else a for a in out]
         self._note(out)
         session = self.session
         if (session is not None and session.state == SessionState.FINISHED

@@ -47,6 +47,15 @@ class DeviceChanged:
 
 
 @dataclass(frozen=True)
+class SavingChanged:
+    """Progress or history could not be written (``failing``), or can be again."""
+
+    failing: bool
+    detail: str = ""
+    """What went wrong, for logs."""
+
+
+@dataclass(frozen=True)
 class StartRequested:
     """Someone asked from elsewhere (Home Assistant) to start routine ``routine_id``."""
 
@@ -65,6 +74,7 @@ class SettingRequested:
     """Already within the setting's range (RATE_MIN-RATE_MAX, VOLUME_MIN-VOLUME_MAX)."""
 
 
-Event = CommandHeard | SpeechDone | Tick | DeviceChanged | StartRequested | SettingRequested
-"""Everything the Session and the Dialogue handle (the Session leaves devices and requests
-from elsewhere to the Dialogue: for it those only let time pass)."""
+Event = (CommandHeard | SpeechDone | Tick | DeviceChanged | SavingChanged | StartRequested
+         | SettingRequested)
+"""Everything the Session and the Dialogue handle (the Session leaves devices, saving and
+requests from elsewhere to the Dialogue: for it those only let time pass)."""

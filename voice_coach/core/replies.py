@@ -52,10 +52,15 @@ DEVICE_LOST = "The {device} is not working. I will keep trying."
 DEVICE_BACK = "The {device} is back."
 DEVICE_BACK_PAUSED = "The {device} is back. Say resume when you are ready."
 
+# Progress or history cannot be written (a full or read-only disk): said once per session.
+CANNOT_SAVE = "I cannot save your progress right now. We will carry on, but it may not be kept."
+GOODBYE_UNSAVED = "Stopping here. Take care."
+"""GOODBYE without "Your place is kept", while saving fails."""
+
 ALL_FIXED: tuple[str, ...] = (
     PAUSED, ALREADY_PAUSED, ALREADY_PLAYING, RESUMING, RESUMING_HOLD, NOT_STARTED, ENDED,
     LAST_SECTION, RESTARTING, SLOWER, FASTER, SLOWEST, FASTEST, LOUDER, QUIETER, LOUDEST,
-    QUIETEST, GOODBYE, CLOSING, EMPTY, UNKNOWN, HELP,
+    QUIETEST, GOODBYE, CLOSING, EMPTY, UNKNOWN, HELP, CANNOT_SAVE, GOODBYE_UNSAVED,
 )  # fmt: skip
 """Every fixed reply, e.g. for pre-synthesis or for the listener's own-voice filter."""
 

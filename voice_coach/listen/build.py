@@ -27,7 +27,7 @@ class ListenConfig(Protocol):
     @property
     def language(self) -> str: ...
     @property
-    def wake_phrase(self) -> str: ...
+    def wake_phrase(self) -> str | None: ...
     @property
     def models_dir(self) -> Path: ...
 
@@ -39,7 +39,7 @@ def fetch_hint(language: str) -> str:
 
 def choose_engine(config: ListenConfig) -> tuple[Engine, str]:
     """The engine to use and why (one line for the start-up log)."""
-    from voice_coach.model_store.registry import find_vosk_model
+    from voice_coach.model_store.registry import find_vosk_model, model_source
 
     language = config.language.split("-")[0]
     if config.vosk_model is not None and config.engine in ("auto", "vosk"):
@@ -55,14 +55,16 @@ def choose_engine(config: ListenConfig) -> tuple[Engine, str]:
         return Engine(EngineName.POCKETSPHINX), "PocketSphinx, as configured"
     found = find_vosk_model(language, config.models_dir)
     if found is not None:
-        return Engine(EngineName.VOSK, found), f"Vosk, {found.name} installed for {language!r}"
+        return Engine(EngineName.VOSK, found), \
+            f"Vosk for {language!r}: {model_source(found, config.models_dir)}"
     if config.engine == "vosk":
         raise UserError(f"listen.engine: no Vosk model for {language!r} in {config.models_dir} "
                         f"(get one with: {fetch_hint(language)})")
     if language != "en":
         raise UserError(f"no recognizer for {language!r}: install a Vosk model "
                         f"({fetch_hint(language)})")
-    why = f"PocketSphinx: no English Vosk model installed (better: {fetch_hint('en')})"
+    why = (f"PocketSphinx with the US-English model of the pocketsphinx package: no English "
+           f"Vosk model installed (better: {fetch_hint('en')})")
     return Engine(EngineName.POCKETSPHINX), why
 
 
@@ -76,8 +78,11 @@ def build_listener(config: ListenConfig, *, mic_rate: int = RATE) -> Listener:
         table = table.with_wake(config.wake_phrase)
     missing = [w for w in table.wake.split() if not engine.knows(w)]
     if missing:
-        raise UserError(f"listen.wake_phrase: {config.wake_phrase!r}: the {engine.name} model "
-                        f"does not know {' '.join(missing)!r}")
+        # Named as the user wrote it: the key and the word, not the phrase table it joins.
+        where = getattr(config, "source", None)
+        raise UserError(f"{f'{where}: ' if where else ''}[listen] wake_phrase = "
+                        f"{table.wake!r}: the {engine.name} recognizer does not know the word "
+                        f"{', '.join(repr(w) for w in missing)}; choose words it knows")
     # Said once at start-up; the fallback is a warning because Vosk would serve better.
     (log.warning if engine.name == EngineName.POCKETSPHINX else log.info)("listening with %s", why)
     return Listener(engine, table, mic_rate=mic_rate)

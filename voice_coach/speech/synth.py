@@ -102,7 +102,9 @@ class Synthesizer:
         try:
             pcm = self._produce(key, text, rate)
         except BaseException as error:
-            future.set_exception(error)
+            # An interrupt (Ctrl-C, SIGTERM) belongs to this thread, not to the waiters.
+            future.set_exception(error if isinstance(error, Exception)
+                                 else RuntimeError(f"synthesis interrupted ({error!r})"))
             raise
         else:
             future.set_result(pcm)

@@ -68,8 +68,9 @@ def _vocabulary(name: str, model_dir: str) -> frozenset[str]:
 def _sphinx_dictionary(model_dir: str) -> frozenset[str]:
     import pocketsphinx  # lazy: native library
 
-    root = Path(model_dir) if model_dir else Path(pocketsphinx.get_model_path())
-    candidates = sorted(root.glob("*.dict")) or sorted(root.parent.glob("*.dict"))
+    # Without a model folder: the dictionary pocketsphinx itself loads (model/en-us/...).
+    candidates = (sorted(Path(model_dir).glob("*.dict")) or sorted(Path(model_dir).parent.glob(
+        "*.dict"))) if model_dir else [Path(pocketsphinx.Config()["dict"])]
     words: set[str] = set()
     for path in candidates[:1]:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
