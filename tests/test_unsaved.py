@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from readonly import read_only
 
-from voice_coach.app.daemon import SAVE_RETRY_S, Daemon, make_dialogue, routine_options
+from voice_coach.app.daemon import Daemon, make_dialogue, routine_options
 from voice_coach.app.executor import LogEntry
 from voice_coach.app.prepare import block_size
+from voice_coach.app.state_writer import SAVE_RETRY_S
 from voice_coach.core import replies
 from voice_coach.core.events import CommandHeard, StartRequested
 from voice_coach.speech import Player, Synthesizer
@@ -133,13 +134,13 @@ def test_a_folder_that_breaks_mid_session_is_retried_and_said_once(
     break_folder(state)
     bed.run(60.0)  # several cues, each one a failed save
     assert bed.said(replies.CANNOT_SAVE) == 1
-    assert bed.daemon.save_failures >= 3 and bed.daemon.unsaved
+    assert bed.daemon.writer.failures >= 3 and bed.daemon.writer.unsaved
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and str(state) in errors[0].getMessage()
 
     state.unlink()  # repaired (a freed disk): the next retry writes the place
     bed.run(SAVE_RETRY_S + 1.0)
-    assert not bed.daemon.unsaved
+    assert not bed.daemon.writer.unsaved
     assert json.loads((state / "progress.json").read_text())["routine_id"] == ROUTINE
     failing = bed.saves_failing()
     assert failing[-1] is False and all(failing[:-1]) and len(failing) >= 4

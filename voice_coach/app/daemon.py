@@ -6,36 +6,31 @@ driver (voice_coach.app.live_run, sound cards and threads) or the virtual-room d
 conversation goes through here, so both drivers behave the same: what the listener heard,
 what the player finished, devices lost and back, shutdown.
 
-Progress and history that cannot be written (a full or read-only disk) are kept in memory
-and written again every ``SAVE_RETRY_S``; the Dialogue hears of it (``SavingChanged``) and
-tells the user once per session. Whatever is still unwritten at shutdown is logged in full.
+Progress and history go through a StateWriter (retried when the disk fails); the Dialogue
+hears of a failure (``SavingChanged``) and tells the user once per session.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from voice_coach.app.executor import Executor, Hooks, LogEntry, SynthesizerLike
+from voice_coach.app.state_writer import StateWriter
 from voice_coach.commands import ListenMode
-from voice_coach.core.actions import Progress, SaveProgress, SessionEnded
+from voice_coach.core.actions import SaveProgress, SessionEnded
 from voice_coach.core.choices import RoutineOption
 from voice_coach.core.dialogue import Dialogue
-from voice_coach.core.events import CommandHeard, DeviceChanged, Event, SavingChanged
+from voice_coach.core.events import CommandHeard, DeviceChanged, Event
 from voice_coach.core.states import DialogueState
-from voice_coach.state_store import HistoryEntry, StateStore
+from voice_coach.state_store import StateStore
 
 log = logging.getLogger(__name__)
-
-SAVE_RETRY_S = 5.0
-"""Seconds between attempts to write progress or history that could not be written."""
 
 
 class HeardLike(Protocol):
@@ -89,17 +84,11 @@ class Daemon:
         self.player = player
         self.store = store
         self.wall_clock = wall_clock
-        self.save_failures = 0
-        """Failed attempts to write progress or history."""
-        self.writes = 0
-        """Progress and history records written this run."""
-        self._unsaved_progress: Progress | None = None
-        self._unsaved_history: list[HistoryEntry] = []
-        self._failing = False
-        self._retry_at: float | None = None
         hooks = Hooks(save_progress=self._save, set_mode=set_mode,
                       session_ended=self._record, outcome=self._outcome)
         self.executor = Executor(dialogue, synthesizer, player, hooks, on_log)
+        # Every failure is posted: the Dialogue tells each session once, however long it lasts.
+        self.writer = StateWriter(store, self.executor.post, wall_clock)
         player.on_done = self.executor.speech_done
         self.step_listeners: list[Callable[[float], None]] = []
         """Called after every step with the stream time, on the driving thread (displays
@@ -144,31 +133,14 @@ class Daemon:
     def step(self, now: float) -> None:
         """Handle everything posted since the last step, then let time pass."""
         self.executor.step(now)
-        if self._failing:
-            if self._retry_at is None:
-                self._retry_at = now + SAVE_RETRY_S
-            elif now >= self._retry_at:
-                self._retry_at = now + SAVE_RETRY_S
-                self._flush()
+        self.writer.step(now)
         for listener in self.step_listeners:
             listener(now)
 
     def shutdown(self, now: float) -> None:
         """Save the place and close the history record (SIGTERM, Ctrl-C, end of demo)."""
         self.executor.execute(self.dialogue.shutdown(now), now)
-        if self._failing:
-            self._flush()
-        if self._unsaved_progress is not None:
-            log.error("progress NOT saved in %s: %s", self.store.directory,
-                      json.dumps(asdict(self._unsaved_progress)))
-        for entry in self._unsaved_history:
-            log.error("history NOT saved in %s: %s", self.store.history_path,
-                      json.dumps(asdict(entry)))
-
-    @property
-    def unsaved(self) -> bool:
-        """Progress or history is waiting to be written (the last attempt failed)."""
-        return self._unsaved_progress is not None or bool(self._unsaved_history)
+        self.writer.close()
 
     def emit(self, entry: LogEntry) -> None:
         """Hand an event-log entry to every log listener."""
@@ -189,38 +161,10 @@ class Daemon:
         return f"starting {starting}" if starting is not None else self.state
 
     def _record(self, action: SessionEnded) -> None:
-        self._unsaved_history.append(HistoryEntry.of(action.summary, self.wall_clock()))
-        self._flush()
+        self.writer.record(action.summary)
 
     def _save(self, action: SaveProgress) -> None:
-        self._unsaved_progress = action.progress
-        self._flush()
-
-    def _flush(self) -> None:
-        """Write what is waiting (progress first, then history in order); keep what fails."""
-        try:
-            if self._unsaved_progress is not None:
-                self.store.save_progress(self._unsaved_progress)
-                self._unsaved_progress = None
-                self.writes += 1
-            while self._unsaved_history:
-                self.store.append_history(self._unsaved_history[0])
-                self._unsaved_history.pop(0)
-                self.writes += 1
-        except OSError as error:
-            # Keep coaching: a full disk must not stop a session, but it must not go unseen.
-            self.save_failures += 1
-            if not self._failing:
-                self._failing, self._retry_at = True, None
-                log.error("cannot save progress or history in %s: %s; retrying every %.0f s",
-                          self.store.directory, error, SAVE_RETRY_S)
-            # Every time: the Dialogue tells each session once, however long it lasts.
-            self.executor.post(SavingChanged(True, str(error)))
-            return
-        if self._failing:
-            self._failing = False
-            log.warning("progress and history saved in %s again", self.store.directory)
-            self.executor.post(SavingChanged(False))
+        self.writer.save(action.progress)
 
 
 def routine_options(routines_dir: Path | None) -> list[RoutineOption]:

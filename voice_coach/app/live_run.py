@@ -247,8 +247,8 @@ def run_live(config: Config, state_dir: Path | None = None,
 
 def saved_phrase(daemon: Daemon, store: StateStore) -> str:
     """What became of the user's progress, true to what was written."""
-    if daemon.unsaved:
+    if daemon.writer.unsaved:
         return f"progress could NOT be saved in {store.directory} (see the errors above)"
-    if daemon.writes:
+    if daemon.writer.writes:
         return f"progress saved in {store.directory}"
     return "no session was played, nothing to save"
