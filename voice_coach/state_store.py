@@ -49,7 +49,7 @@ class HistoryEntry:
     end_index: int = 0
     """Cue it was on when it ended."""
     started_by: str = "voice"
-    """"voice", or "home" when Home Assistant started it."""
+    """"voice", "home" when Home Assistant started it, "play" for `voice-coach play`."""
     voice_commands: int = 0
     """Commands heard by voice during the session."""
     home_commands: int = 0

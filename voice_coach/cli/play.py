@@ -17,8 +17,10 @@ from voice_coach.app.prepare import (
 from voice_coach.app.progress import ProgressLine, clock
 from voice_coach.app.render import render
 from voice_coach.config import RATE_RANGE, VOLUME_RANGE, add_config_argument, load_config
+from voice_coach.core.recorded import RecordedSession
 from voice_coach.core.session import Session
 from voice_coach.speech import Player, Synthesizer, WavWriter
+from voice_coach.state_store import StateStore
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("routine", metavar="ROUTINE", help="routine id (see `list`) or file")
     parser.add_argument("--device", default=None, metavar="NAME|INDEX",
                         help="speaker (see `devices`; default: config, else the system default)")
+    parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
+                        help="where progress and history are kept, as for `run` (default: XDG "
+                             "state dir; a render with --to keeps none)")
     add_session_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -85,9 +90,12 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.to)
     prepared = prepare(args.routine, config, args.from_section)
     device = args.device if args.device is not None else config.output_device
+    store = None
     if args.to is None:  # before the voice loads: a wrong --device is told at once
         from voice_coach.speech.device import resolve_output_device
 
+        store = StateStore(args.state_dir)
+        store.check_writable()
         resolve_output_device(device, label="--device" if args.device is not None else "")
     volume = args.volume if args.volume is not None else config.volume
     session = make_session(prepared, session_rate(prepared, config, args.rate), volume)
@@ -98,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if args.to is not None:
                 return _render(args.to, session, synthesizer, player, progress)
-            return _live(session, synthesizer, player, progress, device)
+            assert store is not None
+            return _live(session, synthesizer, player, progress, device, store)
         finally:
             progress.close()
 
@@ -117,10 +126,14 @@ def _render(path: Path, session: Session, synthesizer: Synthesizer, player: Play
 
 
 def _live(session: Session, synthesizer: Synthesizer, player: Player, progress: ProgressLine,
-          device: str | int | None) -> int:
+          device: str | int | None, store: StateStore) -> int:
     from voice_coach.app.live import play_live
+    from voice_coach.app.state_writer import StateWriter
 
-    stopped = play_live(session, synthesizer, player, device, on_step=progress.update)
+    # No Dialogue to tell the user that saving fails: the writer's log lines say it.
+    writer = StateWriter(store, on_change=lambda _change: None)
+    stopped = play_live(RecordedSession(session, started_by="play"), synthesizer, player,
+                        device, writer, on_step=progress.update)
     if stopped:
         progress.close()
         print(f"stopped at section {session.section_index + 1}", file=sys.stderr)

@@ -114,7 +114,7 @@ class SessionSummary:
     how: str
     """"completed" (reached the end), "stopped" (by voice), "interrupted" (the app quit)."""
     started_by: str = "voice"
-    """"voice" or "home" (started from Home Assistant)."""
+    """"voice", "home" (started from Home Assistant) or "play" (`voice-coach play`)."""
     voice_commands: int = 0
     """Commands the listener heard during the session."""
     home_commands: int = 0
