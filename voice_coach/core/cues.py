@@ -40,9 +40,10 @@ class Cue:
         return self.kind == "say"
 
 
-WORDS_PER_SECOND = 4.0
-"""Speaking speed of a Piper voice at rate 1.0, for estimates before synthesis (rounded down
-from the bundled voice's, so that estimates err long). (bench/LISTENING.md)"""
+WORDS_PER_SECOND = 3.2
+"""Speaking speed of the coach at rate 1.0, for estimates before synthesis: the bundled
+voice's own 4 words a second slowed by the calm length scale (speech/synth.py), rounded down
+so that estimates err long."""
 
 SENTENCE_GAP = 1.2
 """Silence the Session leaves after each sentence and reply (s at pace 1.0): a calm guide
