@@ -51,7 +51,9 @@ def sessions(synth: Synthesizer) -> dict[str, SpokenRender]:
 
 
 @pytest.mark.parametrize("routine", ROUTINES)
-def test_default_pace_is_a_calm_guide_s(routine: str, instructions: dict[str, SpokenRender]) -> None:
+def test_default_pace_is_a_calm_guide_s(
+    routine: str, instructions: dict[str, SpokenRender],
+) -> None:
     wpm = instructions[routine].words_per_minute
     assert CALM_WPM[0] <= wpm <= CALM_WPM[1], f"{routine}: {wpm:.0f} words a minute"
 
