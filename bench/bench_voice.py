@@ -8,7 +8,7 @@ Pace: only a routine's spoken instructions, back to back (its silences, holds an
 left out): words over the time from the first word to the end of the last sentence,
 the gaps between sentences included. Loudness: every sentence of the whole routine as
 played (countdowns and breath cues too), three ways: BS.1770 loudness of the words (what
-the coach aims at), unweighted RMS of the words, and RMS of the whole clip (Piper's
+the coach aims at), unweighted RMS of the frames with speech, and RMS of the whole clip (Piper's
 lead-in and tail included, as `sox stats` on a cut-out sentence reads it); each as the
 median and the farthest sentences below and above it.
 """
@@ -27,13 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from voice_render import (  # noqa: E402
     SpokenRender,
+    active_level_db,
     instructions_session,
     render_session,
     routine_session,
 )
 
 from voice_coach.speech import Synthesizer  # noqa: E402
-from voice_coach.speech.loudness import speech_loudness, speech_span  # noqa: E402
+from voice_coach.speech.loudness import speech_loudness  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "voice.json"
 ROUTINES = ("bedtime-breathing", "lower-back-hip")
@@ -45,7 +46,7 @@ def _db(x: np.ndarray) -> float:
 
 MEASURES = {
     "LUFS of the words": speech_loudness,
-    "RMS of the words": lambda clip, rate: _db(speech_span(clip, rate)),
+    "RMS of the words": active_level_db,
     "RMS of the clip": lambda clip, _rate: _db(clip),
 }
 

