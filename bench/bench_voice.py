@@ -59,9 +59,10 @@ def spread(render: SpokenRender) -> dict[str, dict[str, object]]:
         median = float(np.median(levels))
         low, high = int(levels.argmin()), int(levels.argmax())
         out[name] = {"median_db": round(median, 1),
-                     "lowest": [round(levels[low] - median, 1), clips[low][1]],
-                     "highest": [round(levels[high] - median, 1), clips[high][1]]}
-    out["peak_dbfs"] = {"value": round(20 * np.log10(np.max(np.abs(render.audio))), 1)}
+                     "lowest": [round(float(levels[low]) - median, 1), clips[low][1]],
+                     "highest": [round(float(levels[high]) - median, 1), clips[high][1]]}
+    peak = float(np.max(np.abs(render.audio)))
+    out["peak_dbfs"] = {"value": round(20 * np.log10(peak), 1)}
     return out
 
 
