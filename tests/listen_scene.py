@@ -108,10 +108,35 @@ def match(heard: Sequence[Heard], truth: Sequence[UtteranceTruth], expected: Seq
     return out
 
 
-def during_lines(coach: Coach, count: int, offset: float = 0.4) -> list[float]:
-    """Start times inside the first ``count`` coach lines long enough to hold a command."""
-    times = [start + offset for start, end, _ in coach.lines if end - start > 1.6]
+def during_lines(coach: Coach, count: int, offset: float = 0.4,
+                 hold_s: float = 1.6) -> list[float]:
+    """Start times inside the first ``count`` coach lines that talk long enough to hold a
+    command: ``offset`` into the line's first stretch of speech of ``hold_s`` or more (the
+    sentences of one line are a calm pause apart, and a command in that pause is not said
+    over the coach)."""
+    times = []
+    for start, end, _ in coach.lines:
+        at = _talking_from(coach.pcm[round(start * coach.rate):round(end * coach.rate)],
+                           coach.rate, hold_s)
+        if at is not None:
+            times.append(start + at + offset)
     return times[:count]
+
+
+def _talking_from(pcm: np.ndarray, rate: int, hold_s: float, bridge_s: float = 0.4,
+                  frame_s: float = 0.02) -> float | None:
+    """Start (s) of the first run of speech at least ``hold_s`` long, pauses between words
+    (shorter than ``bridge_s``) bridged; None when there is none."""
+    active = active_frames(pcm, rate, frame_s)
+    run_start: int | None = None
+    last = -1
+    for i in np.flatnonzero(active):
+        if run_start is None or (i - last) * frame_s > bridge_s:
+            run_start = int(i)
+        last = int(i)
+        if (last + 1 - run_start) * frame_s >= hold_s:
+            return run_start * frame_s
+    return None
 
 
 def cache(root: Path) -> Path:

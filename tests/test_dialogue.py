@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from voice_coach.core import replies
 from voice_coach.core.actions import (
     Action,
     PlayEarcon,
@@ -341,3 +342,19 @@ def test_phrases_to_prepare_include_the_question_and_every_confirmation() -> Non
     phrases = make().dialogue.phrases()
     assert ASK in phrases and "Bedtime breathing. Let's begin." in phrases
     assert "Lower back and hip release. Let's begin." in phrases
+
+
+@pytest.mark.parametrize(("closing", "last"), [("Sleep well.", "Sleep well."),
+                                               ("", replies.CLOSING)])
+def test_a_session_chosen_by_voice_ends_with_the_routine_s_own_closing(
+    closing: str, last: str,
+) -> None:
+    bed = RoutineOption(BED.id, BED.title, BED.cues, closing=closing)
+    d = Driver(Dialogue([BACK, bed], rate=1.0, volume=0.7))
+    d.hear("wake")
+    d.run(2.0)
+    d.hear(BED.id)
+    out = d.run(60.0)
+    assert any(isinstance(a, SessionEnded) for a in out)
+    assert said(out)[-1] == last
+    assert (replies.CLOSING in said(out)) == (not closing)

@@ -15,6 +15,8 @@ import pytest
 from live_stack import RATE, LiveScene, silent_from
 from soundserver import SoundServer
 
+from voice_coach.core.cues import SENTENCE_GAP
+
 ASK_AGAIN_S = 2.5
 """How long the person waits for the coach to react before saying a command again."""
 
@@ -98,7 +100,8 @@ def test_a_hold_lasts_its_seconds_on_the_real_stack(tmp_path: Path) -> None:
 
     render, rate = read_wav(rendered)
     expected = longest_silence(render, rate)
-    assert 20.0 <= expected < 21.5  # the hold, with the sentence gap and the voice's silences
+    # The hold, with the sentence gap and the voice's silences:
+    assert 20.0 <= expected < 20.0 + SENTENCE_GAP + 0.5
     assert longest_silence(played, RATE) == pytest.approx(expected, abs=0.2)
 
 

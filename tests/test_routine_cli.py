@@ -108,7 +108,7 @@ def test_list_routines_api(user_dir: Path) -> None:
     infos = list_routines(user_dir)
     by_id = {(i.id, i.source): i for i in infos}
     assert by_id[("lower-back-hip", "bundled")].minutes is not None
-    assert 12 <= by_id[("lower-back-hip", "bundled")].minutes <= 20
+    assert 12 <= by_id[("lower-back-hip", "bundled")].minutes <= 24  # calm pace: about 20
     good = by_id[("good-small", "user")]
     assert good.error is None and good.path == user_dir / "good-small.yaml"
     broken = by_id[("broken", "user")]

@@ -83,7 +83,7 @@ def test_estimate_counts_timed_parts_and_speech(small: tuple[Cue, ...]) -> None:
 def test_bundled_routine_length_and_sections(bundled: tuple[Cue, ...]) -> None:
     routine = load_routine(bundled_dir() / "lower-back-hip.yaml")
     seconds = estimate_seconds(bundled, routine.rate)
-    assert 12 * 60 <= seconds <= 20 * 60
+    assert 12 * 60 <= seconds <= 24 * 60  # about 20 at the calm pace (docs/voice.md)
     assert duration_warnings(routine, seconds) == []
     assert 8 <= len(routine.sections) <= 10
     assert sorted({c.section for c in bundled}) == list(range(len(routine.sections)))

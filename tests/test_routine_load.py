@@ -137,3 +137,12 @@ def test_more_mistakes_inline(snippet: str, at: str, fragment: str) -> None:
         parse_routine(source, Path("t.yaml"))
     message = str(caught.value)
     assert message.startswith(f"t.yaml:3:{column}:") and fragment in message, message
+
+
+def test_closing_words_are_read_and_may_not_be_empty() -> None:
+    body = "title: T\nsections:\n  - section: S\n    blocks: [{say: Hi.}]\n"
+    assert parse_routine(body, Path("t.yaml")).closing == ""
+    routine = parse_routine(body + "closing: >\n  Rest now.\n  Sleep well.\n", Path("t.yaml"))
+    assert routine.closing == "Rest now. Sleep well."
+    with pytest.raises(UserError, match=r"^t\.yaml:5:\d+: missing text"):
+        parse_routine(body + "closing: ''\n", Path("t.yaml"))

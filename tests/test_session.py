@@ -7,6 +7,7 @@ and sends a Tick every 20 ms. The Session's decisions are what the tests assert 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from voice_coach.core.actions import (
     StateChanged,
     StopAudio,
 )
-from voice_coach.core.cues import Cue
+from voice_coach.core.cues import SENTENCE_GAP, Cue
 from voice_coach.core.events import CommandHeard, SpeechDone, Tick
 from voice_coach.core.sentences import split_sentences
 from voice_coach.core.session import STATES, Session
@@ -273,8 +274,8 @@ def test_one_speak_per_sentence_each_after_the_previous_is_done() -> None:
     assert s2.text == "Let your arms rest by your sides." and s2.cue_index == 0
     assert s2.utterance_id > s1.utterance_id
     # The second sentence waited for the first to end, plus the gap.
-    assert t2 >= t1 + speech_seconds(s1) + 0.4 - 1e-9
-    assert t2 <= t1 + speech_seconds(s1) + 0.4 + 2 * TICK
+    assert t2 >= t1 + speech_seconds(s1) + SENTENCE_GAP - 1e-9
+    assert t2 <= t1 + speech_seconds(s1) + SENTENCE_GAP + 2 * TICK
 
 
 def test_timed_cue_lasts_its_seconds_however_short_the_word() -> None:
@@ -282,6 +283,22 @@ def test_timed_cue_lasts_its_seconds_however_short_the_word() -> None:
     started = driver.cue_started_at(1)
     driver.run_until(lambda: driver.session.cue_index == 2)
     assert driver.cue_started_at(2) - started == pytest.approx(4.0, abs=2 * TICK)
+
+
+@pytest.mark.parametrize("rate", [1.0, 0.7])
+def test_counts_and_breaths_keep_their_rhythm_without_the_sentence_gap(rate: float) -> None:
+    # Each word plus the calm gap after a sentence is longer than a count's one second: the
+    # gap separates instructions, it must not slow a countdown or a breath down.
+    cues = make_cues(("Hold", [("count", "Three.", 1.0), ("count", "Two.", 1.0),
+                               ("count", "One.", 1.0), ("breath", "Breathe in.", 2.0),
+                               ("breath", "And slowly out.", 2.5), ("say", "Rest.", 0.0)]))
+    driver = Driver(Session("counts", cues, rate=rate))
+    driver.start()
+    driver.run_until(lambda: driver.session.cue_index == 5)
+    starts = [driver.cue_started_at(i) for i in range(6)]
+    assert speech_seconds(driver.heard[0][1]) + SENTENCE_GAP / rate > 1.0 / rate
+    assert [b - a for a, b in itertools.pairwise(starts)] == pytest.approx(
+        [1.0 / rate, 1.0 / rate, 1.0 / rate, 2.0 / rate, 2.5 / rate], abs=2 * TICK)
 
 
 def test_prefetch_at_cue_start_names_the_coming_sentences() -> None:

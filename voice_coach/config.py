@@ -49,7 +49,7 @@ class Config:
     voice: Path | None = None
     """Piper voice (.onnx file with its .onnx.json beside it); None = the bundled voice."""
     rate: float = 1.0
-    """Speaking rate, a multiplier of the voice's natural speed (RATE_RANGE)."""
+    """Speaking rate, a multiplier of the coach's calm default pace (RATE_RANGE)."""
     volume: float = 0.8
     """Playback volume, a linear gain (0.2-1.0)."""
     routines_dir: Path = field(default_factory=paths.default_routines_dir)
@@ -222,7 +222,7 @@ KEYS: tuple[Key, ...] = (
         "Piper voice (.onnx, with its .onnx.json next to it). Unset = the bundled voice.",
         '"~/voices/en_US-lessac-medium.onnx"'),
     Key("speech", "rate", _number(*RATE_RANGE),
-        f"Speaking speed multiplier, {RATE_RANGE[0]}-{RATE_RANGE[1]} (1.0 = natural)."),
+        f"Speaking speed multiplier, {RATE_RANGE[0]}-{RATE_RANGE[1]} (1.0 = the calm default)."),
     Key("speech", "volume", _number(*VOLUME_RANGE),
         f"Playback volume, {VOLUME_RANGE[0]}-{VOLUME_RANGE[1]}."),
     Key("general", "routines_dir", _required_path,

@@ -178,8 +178,8 @@ def routine_options(routines_dir: Path | None) -> list[RoutineOption]:
             log.warning("skipping routine %s: %s", info.path, info.error)
             continue
         routine = load_routine(info.path)
-        options[routine.id] = RoutineOption(routine.id, routine.title,
-                                            compile_routine(routine), routine.rate)
+        options[routine.id] = RoutineOption(routine.id, routine.title, compile_routine(routine),
+                                            routine.rate, routine.closing)
     return list(options.values())
 
 

@@ -72,6 +72,7 @@ def make_session(prepared: Prepared, rate: float, volume: float) -> Session:
         rate=rate,
         volume=volume,
         start_index=prepared.start_index,
+        closing=prepared.routine.closing or None,
     )
 
 

@@ -24,6 +24,8 @@ class RoutineOption:
     cues: tuple[Cue, ...]
     rate: float = 1.0
     """The routine's own speaking-rate factor (multiplied with the configured rate)."""
+    closing: str = ""
+    """The routine's own closing words; empty: the generic closing line."""
 
 
 def choice_phrases(routines: Iterable[RoutineOption]) -> tuple[tuple[str, tuple[str, ...]], ...]:

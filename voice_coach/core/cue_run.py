@@ -60,8 +60,12 @@ class CueRun:
         self.ready_at = min(self.ready_at, self.clock)
 
     def is_over(self) -> bool:
-        """All sentences heard, the gap after them passed and the cue's time used up."""
-        return self.speech_done and self.clock >= max(self.cue.seconds, self.ready_at)
+        """All sentences heard and the cue's time used up; for a cue without time of its own,
+        the gap after its last sentence passed too. A breath or a count lasts the seconds the
+        breath takes: a gap on top would slow the rhythm down with every breath."""
+        if not self.speech_done:
+            return False
+        return self.clock >= (self.cue.seconds if self.cue.seconds > 0 else self.ready_at)
 
     def remaining_sentences(self) -> tuple[str, ...]:
         return self.sentences[self.next_sentence :]

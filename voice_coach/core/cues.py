@@ -40,13 +40,15 @@ class Cue:
         return self.kind == "say"
 
 
-WORDS_PER_SECOND = 4.0
-"""Speaking speed of a Piper voice at rate 1.0, for estimates before synthesis (rounded down
-from the bundled voice's, so that estimates err long). (bench/LISTENING.md)"""
+WORDS_PER_SECOND = 3.2
+"""Speaking speed of the coach at rate 1.0, for estimates before synthesis: the bundled
+voice's own 4 words a second slowed by the calm length scale (speech/synth.py), rounded down
+so that estimates err long."""
 
-SENTENCE_GAP = 0.4
-"""Silence the Session leaves after each sentence and reply (s at pace 1.0), so lines don't
-run together; estimates count it too."""
+SENTENCE_GAP = 1.2
+"""Silence the Session leaves after each sentence and reply (s at pace 1.0): a calm guide
+leaves time to take an instruction in. Estimates count it too. A timed cue (a breath, a
+count) is not lengthened by it: the breath's own seconds are its time."""
 
 SENTENCE_OVERHEAD = 0.3
 """Seconds each sentence adds on top of its words (the voice's lead-in and trailing silence)."""
@@ -80,6 +82,8 @@ def estimate_cue_seconds(cue: Cue, rate: float = 1.0, sentence_gap: float = 0.0)
 
     ``sentence_gap`` is the silence left after each sentence, in seconds at rate 1.0.
     """
-    gaps = sentence_gap * count_sentences(cue.text)
+    sentences = count_sentences(cue.text)
+    # A timed cue is not lengthened by the gap after its last sentence (CueRun.is_over).
+    gaps = sentence_gap * (sentences - 1 if cue.seconds > 0 and sentences else sentences)
     speech = estimate_speech_seconds(cue.text, rate) + gaps / rate
     return max(speech, cue.seconds / rate)

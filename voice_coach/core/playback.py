@@ -60,6 +60,7 @@ class Playback:
         volume: float,
         start_index: int,
         gap: float,
+        closing: str = replies.CLOSING,
     ) -> None:
         self.routine_id = routine_id
         self.cues = tuple(cues)
@@ -67,6 +68,8 @@ class Playback:
         self.rate = rate
         self.volume = volume
         self.gap = gap
+        self.closing = closing
+        """Said when the last cue has ended: the routine's own words, else the generic line."""
         self.index = min(max(start_index, 0), max(len(self.cues) - 1, 0))
         self.state = SessionState.IDLE
         self.completed = False
@@ -154,7 +157,7 @@ class Playback:
     def _advance(self) -> list[SessionAction]:
         if self.index + 1 < len(self.cues):
             return self.enter_cue(self.index + 1)
-        return self.finish(replies.CLOSING)
+        return self.finish(self.closing)
 
     def finish(self, closing: str) -> list[SessionAction]:
         """The routine is complete: say a closing line and stay finished."""
@@ -166,8 +169,11 @@ class Playback:
     def upcoming_texts(self) -> tuple[str, ...]:
         """Sentences the synthesizer should prepare: the rest of this cue and a few more."""
         texts: list[str] = list(self.run.remaining_sentences()[1:]) if self.run else []
-        for cue in self.cues[self.index + 1 : self.index + 1 + PREFETCH_CUES]:
+        ahead = self.cues[self.index + 1 : self.index + 1 + PREFETCH_CUES]
+        for cue in ahead:
             texts += split_sentences(cue.text)
+        if self.index + 1 + len(ahead) >= len(self.cues):
+            texts.append(self.closing)
         return tuple(dict.fromkeys(texts))
 
     # --- speaking and state --------------------------------------------------------------

@@ -52,6 +52,7 @@ class Session:
         volume: float = 0.8,
         start_index: int = 0,
         sentence_gap: float = SENTENCE_GAP,
+        closing: str | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
@@ -64,6 +65,7 @@ class Session:
             volume=min(max(volume, 0.0), 1.0),
             start_index=start_index,
             gap=sentence_gap,
+            closing=closing or replies.CLOSING,
         )
         self._commands: dict[str, Callable[[], list[SessionAction]]] = {
             "pause": self._pause,

@@ -34,7 +34,8 @@ MAX_SECONDS = 3600.0
 MAX_COUNTDOWN = 10
 """Longest spoken countdown, in seconds (numbers said one per second)."""
 
-TOP_KEYS = ("id", "title", "language", "rate", "estimated_minutes", "description", "sections")
+TOP_KEYS = ("id", "title", "language", "rate", "estimated_minutes", "description", "sections",
+            "closing")
 BLOCK_OPTIONS: dict[str, tuple[str, ...]] = {
     "say": (),
     "pause": (),
@@ -150,6 +151,7 @@ class _Loader:
             path=r.path,
             description=self._try("", r.text, get["description"], "a description")
             if "description" in get else "",
+            closing=r.text(get["closing"], "the closing words") if "closing" in get else "",
         )
 
     def sections(self, node: Node) -> tuple[Section, ...]:

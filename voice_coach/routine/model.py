@@ -118,6 +118,8 @@ class Routine:
     """File the routine was loaded from."""
     description: str = ""
     """Optional one-paragraph description."""
+    closing: str = ""
+    """Said once the routine is complete ("Sleep well."); empty: the coach's generic line."""
 
 
 PLACEHOLDERS: tuple[str, ...] = ("side", "Side", "other_side", "Other_side")

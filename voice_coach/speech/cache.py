@@ -25,6 +25,11 @@ _MAGIC = b"VCTTS1\0\0"
 _HEADER = struct.Struct("<8sIII")
 _PCM_SCALE = 32767.0
 
+AUDIO_VERSION = "calm-lufs-1"
+"""Part of every key: change it whenever the same text and rate would sound different (pace,
+loudness), so audio made the old way is never played beside the new. The previous keys had
+none (Piper's own pace, every sentence peak-normalised)."""
+
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/voice-coach/tts`` (``~/.cache/voice-coach/tts`` when unset)."""
@@ -35,7 +40,7 @@ def default_cache_dir() -> Path:
 
 def cache_key(voice_id: str, text: str, rate: float) -> str:
     """Hex key for one sentence; rate is rounded so 0.9 and 0.9000001 share an entry."""
-    raw = f"{voice_id}\n{rate:.3f}\n{text}".encode()
+    raw = f"{AUDIO_VERSION}\n{voice_id}\n{rate:.3f}\n{text}".encode()
     return hashlib.sha256(raw).hexdigest()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from voice_coach.core.cues import SENTENCE_GAP
 from voice_coach.errors import UserError
 from voice_coach.speech.cache import (
     DiskCache,
@@ -23,12 +24,16 @@ from voice_coach.speech.cache import (
     default_cache_dir,
     quantize,
 )
+from voice_coach.speech.loudness import normalize_loudness
 from voice_coach.speech.voice import load_voice_info
 
 log = logging.getLogger(__name__)
 
-SENTENCE_GAP_S = 0.25
-"""Silence put between the sentences of one text when Piper splits it, in seconds."""
+CALM_LENGTH_SCALE = 1.25
+"""How much longer than the voice's own pace the coach speaks at rate 1.0 (Piper's phoneme
+length scale): the bundled voice talks at about 4.9 syllables a second, conversation speed;
+a guide to relaxation talks at about 4. With the Session's gaps between sentences that is
+about 125 words a minute (README, tests/test_voice_calm.py)."""
 
 
 @dataclass
@@ -188,13 +193,16 @@ class Synthesizer:
         from piper import SynthesisConfig
 
         voice = self._voice_model()
-        config = SynthesisConfig(length_scale=1.0 / rate)
-        gap = np.zeros(int(SENTENCE_GAP_S * self.sample_rate), dtype=np.float32)
+        config = SynthesisConfig(length_scale=voice.config.length_scale * CALM_LENGTH_SCALE / rate)
+        # Piper splits a reply such as "Paused. Say resume when you are ready." itself: its
+        # sentences get the pause the Session leaves between a routine's sentences.
+        gap = np.zeros(int(SENTENCE_GAP / rate * self.sample_rate), dtype=np.float32)
         parts: list[np.ndarray] = []
         for chunk in voice.synthesize(text, syn_config=config):
             if parts:
                 parts.append(gap)
-            parts.append(np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1))
+            pcm = np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1)
+            parts.append(normalize_loudness(pcm, self.sample_rate))
         if not parts:
             return np.zeros(0, dtype=np.float32)
         return quantize(np.concatenate(parts))
