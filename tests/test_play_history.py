@@ -18,6 +18,17 @@ ROUTINE = ("id: short-test\ntitle: Short test\nsections:\n"
            "      - say: Well done.\n")
 
 
+HOLD_CUE = 3
+"""say, pause | say, hold, say: the hold is the fourth cue."""
+
+
+def cue(state: Path) -> int:
+    try:
+        return int(json.loads((state / "progress.json").read_text())["cue_index"])
+    except (OSError, ValueError, KeyError):
+        return -1
+
+
 def history(state: Path) -> list[dict]:
     return [json.loads(line) for line in (state / "history.jsonl").read_text().splitlines()]
 
@@ -46,10 +57,10 @@ def test_play_stopped_by_sigterm_keeps_the_place(tmp_path: Path) -> None:
                                                   str(state)))
     with scene:
         assert scene.daemon is not None
-        deadline = time.monotonic() + 60
-        while not (state / "progress.json").exists() and time.monotonic() < deadline:
+        deadline = time.monotonic() + 90
+        while cue(state) < HOLD_CUE and time.monotonic() < deadline:
             time.sleep(0.2)
-        time.sleep(6.0)  # into the hold of section two
+        time.sleep(1.0)  # into the hold of section two
         scene.daemon.send_signal(signal.SIGTERM)
         assert scene.daemon.wait(30) == 0, scene.log
     assert "stopped at section 2" in scene.log

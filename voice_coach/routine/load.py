@@ -151,7 +151,8 @@ class _Loader:
             path=r.path,
             description=self._try("", r.text, get["description"], "a description")
             if "description" in get else "",
-            closing=r.text(get["closing"], "the closing words") if "closing" in get else "",
+            closing=self._try("", r.text, get["closing"], "the closing words")
+            if "closing" in get else "",
         )
 
     def sections(self, node: Node) -> tuple[Section, ...]:
