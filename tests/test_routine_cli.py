@@ -281,12 +281,12 @@ def test_list_says_when_the_routines_folder_is_missing(
 
 def test_estimate_warning_says_minute_for_one(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    routine = load_routine(GOOD)
-    assert round(estimate_seconds(compile_routine(routine), routine.rate) / 60) == 1
     path = tmp_path / "short.yaml"
-    path.write_text(GOOD.read_text(encoding="utf-8").replace("estimated_minutes: 2",
-                                                             "estimated_minutes: 5"),
-                    encoding="utf-8")
+    path.write_text("id: short\ntitle: Short\nestimated_minutes: 5\nsections:\n"
+                    "  - section: Only\n    blocks:\n      - say: Rest here.\n"
+                    "      - hold: 50\n", encoding="utf-8")
+    routine = load_routine(path)
+    assert round(estimate_seconds(compile_routine(routine), routine.rate) / 60) == 1
     assert main(["check", str(path)]) == 0
     assert capsys.readouterr().err == (f"{path}: warning: estimated_minutes is 5, but the "
                                        "routine adds up to about 1 minute\n")
