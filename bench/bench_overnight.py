@@ -47,6 +47,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -83,6 +84,23 @@ CONTEXT_S = 4.0
 """What was said this long before a false wake is listed with it, s."""
 
 
+class NearMisses(logging.Handler):
+    """The listener's debug lines for hypotheses that were the wake phrase but that the
+    parser refused (confidence under the floor, too long): how close the night came."""
+
+    def __init__(self, wake: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.wake = wake
+        self.pattern = re.compile(r"([\d.]+) s: not a command: (.*?) \((.*)\)$")
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = self.pattern.match(record.getMessage())
+        if found and (found[2] == self.wake or found[2].startswith(self.wake + " ")):
+            self.lines.append({"time": round(float(found[1]), 2), "text": found[2],
+                               "why": found[3]})
+
+
 @dataclass
 class NightResult:
     night: int
@@ -91,6 +109,8 @@ class NightResult:
     heard: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     """Wake phrases the recognizer and parser produced that the listener's checks refused."""
+    near: list[dict[str, Any]] = field(default_factory=list)
+    """Wake phrases the recognizer produced that the parser refused (NearMisses)."""
     events: list[Event] = field(default_factory=list)
     cpu_s: float = 0.0
     audio_s: float = 0.0
@@ -106,6 +126,22 @@ def run_night(night: int, seed: int, hours: float, plant: int, nightly: Night,
     segments = plan_night(hours, seed)
     plants = plan_plants(segments, plant, seed)
     result = NightResult(night, seed, segments)
+    near = NearMisses(listener.table.wake)
+    logger = logging.getLogger("voice_coach.listen")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False  # the debug lines are for the handler, not the console
+    logger.addHandler(near)
+    try:
+        _feed(listener, segments, plants, nightly, result, hours)
+    finally:
+        logger.removeHandler(near)
+        logger.propagate = True
+    result.near = near.lines
+    return result
+
+
+def _feed(listener: Any, segments: list[Segment], plants: dict[int, Any], nightly: Night,
+          result: NightResult, hours: float) -> None:
     silence = np.zeros(PLAYER_RATE * BLOCK // RATE, np.float32)
     wall = time.perf_counter()
     for seg in segments:
@@ -124,13 +160,12 @@ def run_night(night: int, seed: int, hours: float, plant: int, nightly: Night,
                 listener.rejections.clear()
         result.audio_s += len(mic) // BLOCK * BLOCK / RATE
         if (seg.index + 1) % 6 == 0 or seg is segments[-1]:
-            print(f"  night {night + 1}: {_clock(seg.start_s + seg.seconds)} of "
+            print(f"  night {result.night + 1}: {_clock(seg.start_s + seg.seconds)} of "
                   f"{_clock(hours * 3600)}, {len(result.heard)} wakes, "
                   f"cpu {result.cpu_s / max(result.audio_s, 1e-9):.3f} s/s, "
                   f"wall {time.perf_counter() - wall:.0f} s", flush=True)
     result.heard += [_heard(h) for h in listener.flush()]
     result.wall_s = time.perf_counter() - wall
-    return result
 
 
 def _heard(h: Any) -> dict[str, Any]:
@@ -144,7 +179,8 @@ def _clock(seconds: float) -> str:
 
 
 def score(result: NightResult) -> dict[str, Any]:
-    """Each wake -> a planted phrase it answers, or a false wake with its kind and context."""
+    """Each wake -> a planted phrase it answers, or a false wake with its kind and context;
+    near misses away from the planted phrases, with theirs."""
     planted = [e for e in result.events if e.kind == "planted"]
     answered: set[int] = set()
     false = []
@@ -155,17 +191,25 @@ def score(result: NightResult) -> dict[str, Any]:
         if hit is not None:
             answered.add(hit)
             continue
-        seg = next((s for s in result.segments if s.start_s <= max(t - 0.5, 0)
-                    < s.start_s + s.seconds), result.segments[-1])
-        said = [f"{e.text} [{e.voice}]" for e in result.events
-                if e.kind != "planted" and e.start_s <= t and e.end_s >= t - CONTEXT_S]
-        false.append({"night": result.night + 1, "time": _clock(t), "time_s": t,
-                      "kind": seg.kind, "heard": h["text"], "confidence": h["confidence"],
-                      "command": h["command"], "said": said})
+        false.append({**_explain(result, t), "heard": h["text"], "confidence": h["confidence"],
+                      "command": h["command"]})
+    near = [{**_explain(result, n["time"]), "heard": n["text"], "why": n["why"]}
+            for n in result.near + result.rejected
+            if not any(e.start_s <= n["time"] <= e.end_s + PLANT_LATE_S for e in planted)]
     missed = [{"night": result.night + 1, "time": _clock(e.start_s), "voice": e.voice}
               for i, e in enumerate(planted) if i not in answered]
-    return {"false": false, "planted": len(planted), "detected": len(answered),
-            "missed": missed}
+    return {"false": false, "near": near, "planted": len(planted),
+            "detected": len(answered), "missed": missed}
+
+
+def _explain(result: NightResult, t: float) -> dict[str, Any]:
+    """When ``t`` was in the night, the kind of its segment, and what was said just before."""
+    seg = next((s for s in result.segments if s.start_s <= max(t - 0.5, 0)
+                < s.start_s + s.seconds), result.segments[-1])
+    said = [f"{e.text} [{e.voice}]" for e in result.events
+            if e.kind != "planted" and e.start_s <= t and e.end_s >= t - CONTEXT_S]
+    return {"night": result.night + 1, "time": _clock(t), "time_s": t, "kind": seg.kind,
+            "said": said}
 
 
 def poisson_upper(k: int, exposure: float, level: float = 0.95) -> float:
@@ -188,7 +232,9 @@ def summarize(results: list[NightResult], scores: list[dict[str, Any]]) -> dict[
         hours = sum(s.seconds for r in results for s in r.segments if s.kind == kind) / 3600
         n = sum(f["kind"] == kind for f in false)
         kinds[kind] = {"hours": round(hours, 2), "false_wakes": n,
-                       "per_hour": round(n / hours, 3) if hours else None}
+                       "per_hour": round(n / hours, 3) if hours else None,
+                       "near_misses": sum(m["kind"] == kind for s in scores
+                                          for m in s["near"])}
     audio = sum(r.audio_s for r in results)
     per_night = len(false) / nights
     return {
@@ -204,26 +250,30 @@ def summarize(results: list[NightResult], scores: list[dict[str, Any]]) -> dict[
         "planted": sum(s["planted"] for s in scores),
         "planted_detected": sum(s["detected"] for s in scores),
         "planted_missed": [m for s in scores for m in s["missed"]],
-        "rejected_by_checks": sum(len(r.rejected) for r in results),
         "false_wake_list": false,
+        "near_misses": [m for s in scores for m in s["near"]],
     }
 
 
 def print_report(doc: dict[str, Any]) -> None:
     print(f"\n{doc['nights']} night(s) of {doc['hours_per_night']:g} h, wake phrase "
           f"{doc['wake_phrase']!r}, {doc['engine']}")
-    print(f"{'material':10} {'hours':>6} {'false wakes':>12} {'per hour':>9}")
+    print(f"{'material':10} {'hours':>6} {'false wakes':>12} {'per hour':>9} "
+          f"{'near misses':>12}")
     for kind, row in doc["kinds"].items():
         per = "-" if row["per_hour"] is None else f"{row['per_hour']:.3f}"
-        print(f"{kind:10} {row['hours']:6.2f} {row['false_wakes']:12d} {per:>9}")
-    print(f"{'all':10} {doc['hours']:6.2f} {doc['false_wakes']:12d}")
+        print(f"{kind:10} {row['hours']:6.2f} {row['false_wakes']:12d} {per:>9} "
+              f"{row['near_misses']:12d}")
+    print(f"{'all':10} {doc['hours']:6.2f} {doc['false_wakes']:12d} {'':>9} "
+          f"{len(doc['near_misses']):12d}")
     verdict = "meets" if doc["meets_target"] else "MISSES"
     print(f"false wakes per night: {doc['false_wakes_per_night']:.3f} (per week "
           f"{doc['false_wakes_per_week']:.2f}; 95 % upper bound "
           f"{doc['per_night_95_upper']:.2f} per night); target <= "
           f"{doc['target_per_night']:.2f}: {verdict}")
     print(f"listener CPU s per audio s: {doc['cpu_s_per_audio_s']:.4f}")
-    print(f"wake phrases refused by the listener's checks: {doc['rejected_by_checks']}")
+    print("near miss: the recognizer heard the wake phrase, the parser or the listener's "
+          "checks refused it")
     if doc["planted"]:
         print(f"planted 'hey coach': {doc['planted_detected']} of {doc['planted']} detected")
         for m in doc["planted_missed"]:
