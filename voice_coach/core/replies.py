@@ -7,7 +7,8 @@ see exactly which sentences the coach itself may say (they must never trigger co
 
 from __future__ import annotations
 
-PAUSED = "Paused. Say resume when you are ready."
+# Also what a cry of pain gets ("stop, it hurts" pauses: docs/safety.md), so it says how to end.
+PAUSED = "I've paused. Say resume when you're ready, or stop to end."
 ALREADY_PAUSED = "Already paused. Say resume when you are ready."
 ALREADY_PLAYING = "We are already going."
 RESUMING = "Resuming."

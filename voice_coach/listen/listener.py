@@ -79,7 +79,10 @@ class Heard:
     text: str
     """What the recognizer heard (normalized words)."""
     confidence: float
-    """0..1: the lowest word confidence of the phrase."""
+    """0..1: the lowest word confidence of the phrase (of a distress pause: its distress
+    word's)."""
+    distress: bool = False
+    """A "pause" for a distress word inside the utterance (parser.py), not a whole phrase."""
 
 
 @dataclass
@@ -307,7 +310,8 @@ class Listener:
                 log.info("rejected %r: %s", parsed.command, why)
                 self.rejections.append((now, parsed.command, why))
                 continue
-            out.append(Heard(parsed.command, now, parsed.text, parsed.confidence))
+            out.append(Heard(parsed.command, now, parsed.text, parsed.confidence,
+                             parsed.distress))
         return out
 
 

@@ -4,6 +4,10 @@ In order: said on its own, not the rest of a sentence the recognizer split at a 
 (CONTINUATION_S) -> a voice in the words (speech_check.py: Silero) -> not over the coach
 before the cancellers have learned the room (ECHO_LEARNING_S) -> the echo gate (echo_gate.py:
 residual level, what the coach itself said then).
+
+A distress pause (parser.py) skips the first check, a cry comes after any words, and is
+echo when the coach said any distress word then; a pause or stop that follows a distress pause
+within CONTINUATION_S is the rest of it ("ow | stop") and is not obeyed twice.
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ class Acceptance:
         """Whether commands taken for the coach's own voice are rejected."""
         self._playback_heard = 0  # samples of audible playback fed to the cancellers
         self._other: _Other | None = None
+        self._distress_end: float | None = None  # mic time the last distress pause ended
 
     def played(self, reference: np.ndarray) -> None:
         """The cancellers were fed this stretch of playback."""
@@ -123,13 +128,27 @@ class Acceptance:
                   coach: ReferenceDecoder) -> str:
         """Why ``parsed`` (what ``hyp`` parsed to) is not the user's own command, or "" to obey
         it; ``coach`` decodes the playback with the parser's phrases."""
-        why = self._continues_other_speech(hyp, clock)
+        why = self._continues_distress(hyp, parsed, clock) or \
+            ("" if parsed.distress else self._continues_other_speech(hyp, clock))
         if why:
             return why
         if not self.speech.voiced(*clock.samples(hyp.words)):
             return "no voice in it, only sound"
-        return self._learning_echo(hyp, clock, playback) or \
+        why = self._learning_echo(hyp, clock, playback) or \
             self._echo_verdict(hyp, parsed, clock, playback, parser, coach)
+        if not why and parsed.distress:
+            self._distress_end = clock.mic_time(hyp.end)
+        return why
+
+    def _continues_distress(self, hyp: Hypothesis, parsed: ParsedCommand,
+                            clock: WordClock) -> str:
+        if self._distress_end is None or parsed.command not in ("pause", "stop") \
+                or not hyp.words:
+            return ""
+        gap = clock.mic_time(hyp.words[0].start) - self._distress_end
+        if gap >= CONTINUATION_S:
+            return ""
+        return f"the rest of a distress pause, {gap:.2f} s after it"
 
     def _continues_other_speech(self, hyp: Hypothesis, clock: WordClock) -> str:
         other = self._other
@@ -188,6 +207,8 @@ class Acceptance:
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
             [p for p, c in table.phrase_map().items() if c == command]
+        if parsed.distress and table.distress is not None:
+            phrases += table.distress.words  # the coach's "stop if it hurts" is no cry
         why = verdict(command, parsed.confidence, Evidence(echo_dbfs, residual_db, coach_text),
                       phrases, self.gate, table.min_confidence(command))
         return f"echo: {why}" if why else ""
