@@ -68,6 +68,7 @@ def make_session(prepared: Prepared, rate: float, volume: float) -> Session:
         rate=rate,
         volume=volume,
         start_index=prepared.start_index,
+        safety_again=prepared.routine.safety.again,
     )
 
 

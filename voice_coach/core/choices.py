@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from voice_coach.commands import COMMANDS, normalize
+from voice_coach.core import replies
 from voice_coach.core.cues import Cue
 
 USUAL = "usual"
@@ -24,6 +25,8 @@ class RoutineOption:
     cues: tuple[Cue, ...]
     rate: float = 1.0
     """The routine's own speaking-rate factor (multiplied with the configured rate)."""
+    safety_again: str = replies.SAFETY_AGAIN
+    """The routine's short safety line (Session's ``safety_again``)."""
 
 
 def choice_phrases(routines: Iterable[RoutineOption]) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -328,7 +328,8 @@ class Dialogue:
         self._sessions += 1
         self.session = Session(option.id, option.cues, title=option.title,
                                rate=min(max(pending.rate, RATE_MIN), RATE_MAX),
-                               volume=pending.volume, start_index=index)
+                               volume=pending.volume, start_index=index,
+                               safety_again=option.safety_again)
         self.tracker = SessionTracker(option.id, option.cues, now, index, pending.started_by)
         self.state = DialogueState.IN_SESSION
         self.last_routine = option.id

@@ -19,6 +19,8 @@ from voice_coach.routine.model import (
     Pause,
     Repeat,
     Routine,
+    Safety,
+    SafetyLine,
     Say,
     Section,
     Sides,
@@ -31,17 +33,21 @@ MAX_SECONDS = 3600.0
 MAX_COUNTDOWN = 10
 """Longest spoken countdown, in seconds (numbers said one per second)."""
 
-TOP_KEYS = ("id", "title", "language", "rate", "estimated_minutes", "description", "sections")
+TOP_KEYS = ("id", "title", "language", "rate", "estimated_minutes", "description", "safety",
+            "sections")
+SAFETY_KEYS = ("first", "again", "effort")
+"""The lines of a routine's ``safety:`` (model.Safety), each optional."""
 BLOCK_OPTIONS: dict[str, tuple[str, ...]] = {
-    "say": (),
-    "pause": (),
-    "breathe": ("inhale", "exhale", "hold", "cues", "hold_cue", "spoken"),
-    "hold": ("countdown", "text"),
-    "repeat": ("blocks",),
+    "say": ("effortful",),
+    "pause": ("effortful",),
+    "breathe": ("inhale", "exhale", "hold", "cues", "hold_cue", "spoken", "effortful"),
+    "hold": ("countdown", "text", "effortful"),
+    "repeat": ("blocks", "effortful"),
     "sides": ("blocks",),
-    "section": ("blocks",),
+    "section": ("blocks", "effortful"),
 }
-"""Each block kind (a block's first key) and the option keys allowed after it."""
+"""Each block kind (a block's first key) and the option keys allowed after it. ``effortful:
+true`` puts the routine's effort line before the block (at the start of a section)."""
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -104,7 +110,19 @@ class _Loader:
             path=r.path,
             description=r.text(get["description"], "a description")
             if "description" in get else "",
+            safety=self.safety(get["safety"]) if "safety" in get else Safety(),
         )
+
+    def safety(self, node: Node) -> Safety:
+        r = self.r
+        keys = r.mapping(node, "the safety lines")
+        for name, (key, _) in keys.items():
+            if name not in SAFETY_KEYS:
+                raise r.error(key, f"unknown key '{name}' in safety; expected one of "
+                                   f"{', '.join(SAFETY_KEYS)}")
+        lines = {name: self._text(value, f"the {name} safety line", _Where())
+                 for name, (_, value) in keys.items()}
+        return Safety(**lines)
 
     def sections(self, node: Node) -> tuple[Section, ...]:
         result: list[Section] = []
@@ -124,12 +142,19 @@ class _Loader:
         return tuple(result)
 
     def blocks(self, node: Node, what: str, where: _Where) -> tuple[Block, ...]:
-        out = []
+        out: list[Block] = []
         for item in self.r.sequence(node, what):
             block = self.block(item, where)
             assert not isinstance(block, Section)  # block() refuses sections off the top level
+            if self._effortful(item):
+                out.append(SafetyLine("effort"))
             out.append(block)
         return tuple(out)
+
+    def _effortful(self, node: Node) -> bool:
+        """The block's ``effortful:`` option (already checked to be allowed for it)."""
+        keys = self.r.mapping(node, "a block")
+        return "effortful" in keys and self.r.flag(keys["effortful"][1], "effortful")
 
     def block(self, node: Node, where: _Where) -> Block | Section:
         r = self.r
@@ -159,7 +184,9 @@ class _Loader:
         if kind == "section" and not where.top_level:
             raise r.error(node, "a section can only appear in the top-level 'sections' list")
         value = keys[kind][1]
-        options = {name: v for name, (_, v) in keys.items() if name != kind}
+        options = {name: v for name, (_, v) in keys.items() if name not in (kind, "effortful")}
+        if "effortful" in keys:
+            self.r.flag(keys["effortful"][1], "effortful")
         return getattr(self, "_" + kind)(node, value, options, where)
 
     def _text(self, node: Node, what: str, where: _Where) -> str:
@@ -187,7 +214,8 @@ class _Loader:
         title = self._text(value, "a section title", where)
         inner = _Where(in_sides=where.in_sides)
         return Section(title, self.blocks(self._needs_blocks(node, "section", options),
-                                          f"section '{title}' blocks", inner))
+                                          f"section '{title}' blocks", inner),
+                       self._effortful(node))
 
     def _say(self, node: Node, value: Node, options: dict[str, Node], where: _Where) -> Say:
         return Say(self._text(value, "the words to say", where))
