@@ -307,7 +307,8 @@ class Listener:
             why = self._accept.rejection(hyp, parsed, clock, self._ref, decoder.parser,
                                          decoder.reference)
             if why:
-                log.info("rejected %r: %s", parsed.command, why)
+                log.info("%.2f s: rejected %r (%s): %s", clock.mic_time(hyp.end), parsed.command,
+                         hyp.text, why)
                 self.rejections.append((now, parsed.command, why))
                 continue
             out.append(Heard(parsed.command, now, parsed.text, parsed.confidence,

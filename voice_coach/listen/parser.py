@@ -120,12 +120,15 @@ class CommandParser:
         found = set(self.table.distress_words(words))
         if not found:
             return ""
-        # The evidence is the distress word itself, whatever the words around it.
+        # The evidence is the distress word itself, whatever the words around it; a whole
+        # distress phrasing of two words or more ("please stop") is evidence of its own.
         heard = [w for w in hyp.words if normalize(w.word) in found]
         confidence = max((w.confidence for w in heard), default=1.0)
-        if confidence < distress.min_confidence:
-            return (f"distress {sorted(found)} confidence {confidence:.2f} < "
-                    f"{distress.min_confidence:.2f}")
+        minimum = distress.min_confidence
+        if len(words) >= 2 and " ".join(words) in distress.phrases:
+            minimum *= LONG_PHRASE_FLOOR
+        if confidence < minimum:
+            return f"distress {sorted(found)} confidence {confidence:.2f} < {minimum:.2f}"
         return ParsedCommand("pause", confidence, " ".join(words), hyp.decided, distress=True)
 
     def _match(self, text: str) -> str | None:

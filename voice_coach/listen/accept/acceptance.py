@@ -6,8 +6,10 @@ before the cancellers have learned the room (ECHO_LEARNING_S) -> the echo gate (
 residual level, what the coach itself said then).
 
 A distress pause (parser.py) skips the first check, a cry comes after any words, and is
-echo when the coach said any distress word then; a pause or stop that follows a distress pause
-within CONTINUATION_S is the rest of it ("ow | stop") and is not obeyed twice.
+echo when the coach said one of its distress words then. A pause or stop that starts within
+CONTINUATION_S of the end of a pause is the rest of it ("ow | stop", "stop | stop"), one cry,
+not obeyed twice: a second "pause" would only say "Already paused", and a "stop" would end
+the session the user asked to pause.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class Acceptance:
         """Whether commands taken for the coach's own voice are rejected."""
         self._playback_heard = 0  # samples of audible playback fed to the cancellers
         self._other: _Other | None = None
-        self._distress_end: float | None = None  # mic time the last distress pause ended
+        self._pause_end: float | None = None  # mic time the last accepted pause ended
 
     def played(self, reference: np.ndarray) -> None:
         """The cancellers were fed this stretch of playback."""
@@ -128,7 +130,7 @@ class Acceptance:
                   coach: ReferenceDecoder) -> str:
         """Why ``parsed`` (what ``hyp`` parsed to) is not the user's own command, or "" to obey
         it; ``coach`` decodes the playback with the parser's phrases."""
-        why = self._continues_distress(hyp, parsed, clock) or \
+        why = self._continues_pause(hyp, parsed, clock) or \
             ("" if parsed.distress else self._continues_other_speech(hyp, clock))
         if why:
             return why
@@ -136,19 +138,19 @@ class Acceptance:
             return "no voice in it, only sound"
         why = self._learning_echo(hyp, clock, playback) or \
             self._echo_verdict(hyp, parsed, clock, playback, parser, coach)
-        if not why and parsed.distress:
-            self._distress_end = clock.mic_time(hyp.end)
+        if not why and parsed.command == "pause":
+            self._pause_end = clock.mic_time(hyp.end)
         return why
 
-    def _continues_distress(self, hyp: Hypothesis, parsed: ParsedCommand,
-                            clock: WordClock) -> str:
-        if self._distress_end is None or parsed.command not in ("pause", "stop") \
+    def _continues_pause(self, hyp: Hypothesis, parsed: ParsedCommand,
+                         clock: WordClock) -> str:
+        if self._pause_end is None or parsed.command not in ("pause", "stop") \
                 or not hyp.words:
             return ""
-        gap = clock.mic_time(hyp.words[0].start) - self._distress_end
+        gap = clock.mic_time(hyp.words[0].start) - self._pause_end
         if gap >= CONTINUATION_S:
             return ""
-        return f"the rest of a distress pause, {gap:.2f} s after it"
+        return f"the rest of a pause, {gap:.2f} s after it"
 
     def _continues_other_speech(self, hyp: Hypothesis, clock: WordClock) -> str:
         other = self._other
@@ -207,8 +209,8 @@ class Acceptance:
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
             [p for p, c in table.phrase_map().items() if c == command]
-        if parsed.distress and table.distress is not None:
-            phrases += table.distress.words  # the coach's "stop if it hurts" is no cry
+        if parsed.distress:  # the coach's "stop if it hurts" is no cry, whatever its words
+            phrases += table.distress_words(parsed.text.split())
         why = verdict(command, parsed.confidence, Evidence(echo_dbfs, residual_db, coach_text),
                       phrases, self.gate, table.min_confidence(command))
         return f"echo: {why}" if why else ""
