@@ -122,9 +122,13 @@ def test_distress_is_judged_by_its_own_word() -> None:
     words = (Word("that", 0.05, 1.0, 1.2), Word("hurts", 0.6, 1.2, 1.6))
     heard = parser.parse(Hypothesis("that hurts", words, 1.0, 1.6, 1.8))
     assert heard is not None and heard.confidence == pytest.approx(0.6)
-    words = (Word("that", 0.9, 1.0, 1.2), Word("hurts", 0.2, 1.2, 1.6))
-    assert parser.parse(Hypothesis("that hurts", words, 1.0, 1.6, 1.8)) is None
+    words = (Word("that", 0.9, 1.0, 1.2), Word("really", 0.9, 1.2, 1.4),
+             Word("hurts", 0.2, 1.4, 1.8))
+    assert parser.parse(Hypothesis("that really hurts", words, 1.0, 1.8, 2.0)) is None
     assert "distress ['hurts'] confidence 0.20 < 0.38" in parser.last_rejection
+    # A whole distress phrasing of two words or more is evidence of its own (0.3 x the floor).
+    assert parser.parse(Hypothesis("that hurts", (words[0], words[2]), 1.0, 1.8, 2.0))
+    assert parser.parse(hyp("that hurts", conf=0.1)) is None
     # A whole phrase that counts stays itself: "stop" ends, "wait" is a plain pause.
     assert parser.parse(hyp("stop", conf=0.9)).command == "stop"
     assert not parser.parse(hyp("wait", conf=0.9)).distress
