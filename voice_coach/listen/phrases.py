@@ -69,12 +69,18 @@ class PhraseTable:
         return 0.5
 
     def all_phrases(self) -> tuple[str, ...]:
-        """Every phrase a recognizer must know: wake, commands, answers, distress phrasings
-        and each distress word on its own."""
-        distress = () if self.distress is None else \
-            tuple(dict.fromkeys((*self.distress.phrases, *self.distress.words)))
-        phrases = (self.wake, *self.phrase_map())
-        return (*phrases, *(p for p in distress if p not in phrases))
+        """Every phrase a recognizer must know: wake, commands, answers, then
+        :meth:`distress_phrases`."""
+        return (self.wake, *self.phrase_map(), *self.distress_phrases())
+
+    def distress_phrases(self) -> tuple[str, ...]:
+        """The distress phrasings and each distress word alone, less the command phrases
+        among them ("stop", "wait")."""
+        if self.distress is None:
+            return ()
+        taken = {self.wake, *self.phrase_map()}
+        distress = dict.fromkeys((*self.distress.phrases, *self.distress.words))
+        return tuple(p for p in distress if p not in taken)
 
     def vocabulary(self) -> frozenset[str]:
         """Every word of every phrase (not the garbage words)."""
