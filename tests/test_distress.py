@@ -163,3 +163,33 @@ def test_detect_reports_a_cry_as_a_pause(tmp_path: Path, user_voices: UserVoices
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["command"] for line in lines] == ["pause"], lines
     assert {"stop", "hurts"} <= set(lines[0]["text"].split())
+
+
+def test_a_cry_of_pain_pauses_a_running_session(tmp_path: Path) -> None:
+    # `run`'s whole loop in the simulated bedroom (tests/test_run_e2e.py): the coach says its
+    # safety line ("... say stop, or ow, and I will pause.") without pausing itself, then the
+    # user's "ow, stop" pauses it and is answered; a later "stop" ends the session.
+    from test_run_e2e import first, heard, scene_for
+
+    from voice_coach.app.virtual_room import UserLine
+    from voice_coach.speech import Synthesizer
+
+    with Synthesizer() as synthesizer:
+        scene = scene_for([
+            UserLine("hey coach", delay=1.0),
+            UserLine("lower back", after="say:Which practice?", delay=1.5),
+            UserLine("ow, stop", after="say:Let your whole body grow heavy", delay=2.8,
+                     voice="festival:ked"),
+            UserLine("stop", after="say:I've paused.", delay=6.0),
+        ], tmp_path / "state", synthesizer)
+        end = scene.driver.run(240.0, until=scene.finished)
+        log = scene.log
+        assert scene.finished(), f"stuck at {end:.1f} s; heard {heard(log)}"
+        assert heard(log) == ["wake", "lower-back-hip", "pause", "stop"]
+        said_safety = first(log, "say", text="say stop, or ow, and I will pause.")
+        cry = first(log, "heard", command="pause")
+        assert said_safety.time < cry.time and "stop" in cry.detail["text"]
+        assert first(log, "state", state="paused").time == cry.time
+        assert first(log, "say", text="I've paused.").detail["text"] == replies.PAUSED
+        assert first(log, "ended").detail["how"] == "stopped"
+        scene.close()
