@@ -66,7 +66,7 @@ FLOW = [
     UserLine("lower back", after="say:Which practice?", delay=1.5),
     # In the 4 s of quiet after this sentence:
     UserLine("pause", after="say:Let your whole body grow heavy", delay=2.8),
-    UserLine("resume", after="say:I've paused.", delay=4.5),
+    UserLine("resume", after="say:I've paused.", delay=5.5),
     UserLine("skip", after="say:Smooth out your forehead", delay=2.0),
     UserLine("stop", after="say:Place the right foot", delay=4.3, voice="festival:ked"),
 ]
@@ -84,7 +84,7 @@ def test_wake_choose_pause_resume_next_stop(tmp_path: Path, synthesizer: Synthes
     reply = first(log, "say", text="I've paused.")
     resumed = first(log, "state", state="playing", reason="resume")
     # After the short reply, silence until "resume" was heard, then the coach goes on.
-    assert speaker_rms(scene, reply.time + 3.2, resumed.time) < 1e-3
+    assert speaker_rms(scene, reply.time + 4.2, resumed.time) < 1e-3
     assert resumed.time - paused.time > 3.0
     assert speaker_rms(scene, resumed.time, resumed.time + 1.5) > 0.01
 
@@ -116,9 +116,9 @@ def test_pause_mid_sentence_silences_the_coach_and_resume_says_it_again(
         UserLine("lower back", after="say:Which practice?", delay=1.5),
         UserLine("pause", after="say:" + interrupted[:-1], delay=0.3, until="heard:pause",
                  retry_s=0.8, tries=3),
-        UserLine("resume", after="say:I've paused.", delay=4.5),
+        UserLine("resume", after="say:I've paused.", delay=5.5),
     ], tmp_path / "state", synthesizer)
-    scene.driver.run(90.0, until=lambda: scene.user.done and scene.player.time > 50.0)
+    scene.driver.run(100.0, until=lambda: scene.user.done and scene.player.time > 60.0)
     log = scene.log
     assert heard(log)[:4] == ["wake", ROUTINE, "pause", "resume"]
     paused = first(log, "state", state="paused")
