@@ -171,17 +171,17 @@ class Session:
                 index, self._section_text(index, replies.continuing_at), started=True))
         return actions
 
-    def _with_safety(self, target: int, text: str | None, started: bool = False) -> str | None:
+    def _with_safety(self, target: int, text: str, started: bool = False) -> str:
         """``text`` (an announcement before playing from cue ``target``), followed by the short
         safety line when going there would pass the first safety line unheard. ``started``:
         the session starts there (nothing has been heard yet)."""
         first = self._first_safety
-        heard = self._safety_said or (not started and self._p.index > first) \
-            if first is not None else True
-        if heard or first is None or target <= first:
-            return text
+        if first is None or target <= first or self._safety_said:
+            return text  # no line, it comes on the way, or the short one was said
+        if not started and self._p.index > first:
+            return text  # the session played it (or jumped past with the short one)
         self._safety_said = True
-        return f"{text} {self._safety_again}" if text else self._safety_again
+        return f"{text} {self._safety_again}".strip()
 
     # --- commands ------------------------------------------------------------------------
 
@@ -242,7 +242,7 @@ class Session:
     def _jump(self, target: int, reason: str, announce: str | None = None) -> list[SessionAction]:
         """Play from cue ``target``. A jump while paused also resumes: asking to go
         somewhere is asking to hear it."""
-        announce = self._with_safety(target, announce)
+        announce = self._with_safety(target, announce or "")
         actions = self._p.interrupt() + self._p.begin(target, reason)
         return actions + (self._p.say(announce) if announce else [])
 
