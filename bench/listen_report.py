@@ -48,13 +48,7 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
     print(f"{'voice':16} {'level':>6} {'when':7} {'n':>4}  " + "  ".join(
         f"{s:>15}" for s in systems))
     for v in voices:
-        for lvl in LEVELS:
-            for cond in ("during", "gap"):
-                row = [cells(detect[s], ("voice", "level_db", "condition")).get(
-                    (v, lvl, cond)) for s in systems]
-                n = next((c.total for c in row if c), 0)
-                print(f"{v:16} {lvl:+6.0f} {cond:7} {n:>4}  " + "  ".join(
-                    f"{_pct(c):>15}" for c in row))
+        _print_levels(detect, systems, v)
         for label, group in (("all", detect), ("clean bound", clean)):
             row = [total(o for o in group[s] if o.said.voice == v) for s in systems]
             print(f"{v:16} {label:>14} {row[0].total:>4}  " + "  ".join(
@@ -224,6 +218,17 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
     }
 
 
+def _print_levels(outcomes: dict[str, list], systems: list[str], voice: str) -> None:
+    """One row per level and condition of ``voice``: what each system heard."""
+    for lvl in LEVELS:
+        for cond in ("during", "gap"):
+            row = [cells(outcomes[s], ("voice", "level_db", "condition")).get(
+                (voice, lvl, cond)) for s in systems]
+            n = next((c.total for c in row if c), 0)
+            print(f"{voice:16} {lvl:+6.0f} {cond:7} {n:>4}  " + "  ".join(
+                f"{_pct(c):>15}" for c in row))
+
+
 def _print_distress(distress: dict[str, list], systems: list[str]) -> None:
     print("\nCries of pain heard as a pause (within 1.5 s of the end of speech; w = other "
           "commands)")
@@ -231,13 +236,7 @@ def _print_distress(distress: dict[str, list], systems: list[str]) -> None:
         f"{s:>15}" for s in systems))
     voices = list(dict.fromkeys(o.said.voice for s in systems for o in distress[s]))
     for v in voices:
-        for lvl in LEVELS:
-            for cond in ("during", "gap"):
-                row = [cells(distress[s], ("voice", "level_db", "condition")).get(
-                    (v, lvl, cond)) for s in systems]
-                n = next((c.total for c in row if c), 0)
-                print(f"{v:16} {lvl:+6.0f} {cond:7} {n:>4}  " + "  ".join(
-                    f"{_pct(c):>15}" for c in row))
+        _print_levels(distress, systems, v)
         row = [total(o for o in distress[s] if o.said.voice == v) for s in systems]
         print(f"{v:16} {'all':>14} {row[0].total:>4}  " + "  ".join(
             f"{_pct(c):>15}" for c in row))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from listen_scene import Coach, coach_speech, listen, listen_live
+from test_listener import COACH_LINES as LISTENER_LINES
 
 from voice_coach.cli import main
 from voice_coach.core import replies
@@ -27,11 +28,7 @@ DISTRESS = ("stop it hurts", "ow, stop", "stop, stop", "that hurts, stop", "plea
 """What the issue heard ignored: each must pause the coach."""
 
 COACH_LINES = (
-    "Lie down on your back. Let your legs rest long and straight.",
-    "Let your shoulders slide toward your hips, so your neck grows long.",
-    "Slowly bend the right knee and slide the foot toward you.",
-    "Now let go of any effort in your lower back and around your hips.",
-    "Hold it there, keep breathing, and stop if anything hurts.",
+    *LISTENER_LINES[:5],  # ordinary lines, the last with "stop if anything hurts"
     "Let the knee drop open toward the bed, and breathe out slowly.",
     "Stop if it hurts.",
     "Bring the knee back up, then slide the leg down until it lies straight.",
