@@ -12,7 +12,12 @@ from voice_coach.errors import UserError
 from voice_coach.listen.engines import sphinx_decoder
 from voice_coach.listen.engines.base import Hypothesis
 from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
-from voice_coach.listen.engines.vosk_engine import VoskRecognizer, check_model_dir, model_vocabulary
+from voice_coach.listen.engines.vosk_engine import (
+    VoskRecognizer,
+    check_model_dir,
+    grammar,
+    model_vocabulary,
+)
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import load_language
 from voice_coach.sim.bumps import bumps
@@ -230,3 +235,19 @@ def test_korean_commands_by_vosk(korean_model: Path, voices: UserVoices) -> None
 def test_vosk_model_dir_errors_name_the_path(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=str(tmp_path)):
         check_model_dir(tmp_path)
+
+
+def test_a_vosk_model_without_a_distress_word_still_hears_every_command(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # An English Vosk model may lack "ouch" or "cramp": the phrasings with it are left out
+    # (logged), the commands and the other distress phrasings stay; a command word it lacks
+    # is still an error naming the table.
+    table = load_language("en")
+    vocabulary = frozenset(table.vocabulary() | set(table.garbage)) - {"ouch"}
+    phrases = grammar(table, vocabulary)
+    assert "stop it hurts" in phrases and "pause" in phrases and "stop the session" in phrases
+    assert not any("ouch" in p.split() for p in phrases)
+    assert "ouch that hurts" in caplog.text
+    with pytest.raises(UserError, match="en.yaml: words not in the Vosk model vocabulary: "
+                                        "session"):
+        grammar(table, vocabulary - {"session"})
