@@ -140,6 +140,21 @@ def test_a_cry_split_in_two_is_one_pause(user_voices: UserVoices) -> None:
     assert heard[0].distress and heard[1].time > 5.0
 
 
+def test_a_stop_that_ends_a_sentence_is_a_cry(user_voices: UserVoices) -> None:
+    # "I need to | stop": the recognizer splits at the pause, and "stop" alone would be taken
+    # for the rest of someone's sentence (tests/test_listener.py: "... children | go back" is
+    # not obeyed). With a distress word in it, the whole was a cry: a pause, not a stop.
+    from listen_scene import ROOM
+
+    sentence = user_voices.say("I really need to", "festival:kal")
+    stop = user_voices.say("stop", "festival:kal")
+    at = 0.5 + len(sentence) / 16000 + 0.3
+    mic = render(np.zeros(round((at + 2.5) * 16000), np.float32), 16000, ROOM,
+                 users=[(0.5, sentence, 0.0), (at, stop, 0.0)])
+    heard = listen(english(), mic, None)
+    assert [(h.command, h.distress) for h in heard] == [("pause", True)], heard
+
+
 def write_wav(path: Path, x: np.ndarray, rate: int = 16000) -> None:
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)

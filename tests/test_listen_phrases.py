@@ -134,6 +134,13 @@ def test_distress_is_judged_by_its_own_word() -> None:
     assert not parser.parse(hyp("wait", conf=0.9)).distress
 
 
+def test_a_long_sentence_with_a_distress_word_is_no_cry() -> None:
+    parser = CommandParser(load_language("en"), "session")
+    assert parser.parse(hyp("the shop will stop selling newspapers next month")) is None
+    assert "in 8 words: a sentence, not a cry" in parser.last_rejection
+    assert parser.parse(hyp("stop i have a bad cramp")).command == "pause"  # six words
+
+
 def test_a_table_without_distress_words_keeps_strict_phrases(tmp_path: Path) -> None:
     path = write(tmp_path, "language: en\nwake: hey coach\ncommands:\n  stop: [stop]\n")
     assert CommandParser(load_phrases(path), "session").parse(hyp("stop it hurts")) is None

@@ -304,15 +304,15 @@ class Listener:
                           why)
                 self._accept.not_a_command(hyp, clock, self._ref)
                 continue
-            why = self._accept.rejection(hyp, parsed, clock, self._ref, decoder.parser,
-                                         decoder.reference)
-            if why:
+            judged = self._accept.judge(hyp, parsed, clock, self._ref, decoder.parser,
+                                        decoder.reference)
+            if isinstance(judged, str):
                 log.info("%.2f s: rejected %r (%s): %s", clock.mic_time(hyp.end), parsed.command,
-                         hyp.text, why)
-                self.rejections.append((now, parsed.command, why))
+                         hyp.text, judged)
+                self.rejections.append((now, parsed.command, judged))
                 continue
-            out.append(Heard(parsed.command, now, parsed.text, parsed.confidence,
-                             parsed.distress))
+            out.append(Heard(judged.command, now, judged.text, judged.confidence,
+                             judged.distress))
         return out
 
 

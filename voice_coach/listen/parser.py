@@ -7,9 +7,9 @@ words. The combined confidence is the lowest word confidence, and each command h
 minimum (a false "stop" costs a session, a false "pause" a second), lowered for phrases of
 three words or more.
 
-One exception, on purpose asymmetric (docs/safety.md): outside wake mode, an utterance that
-is no phrase but holds a distress word anywhere ("stop, it hurts", "ow", "I need to stop") is
-a "pause". A false pause costs the user one word; a missed cry of pain costs their trust, or
+One exception, on purpose asymmetric (docs/safety.md): outside wake mode, a short utterance
+that is no phrase but holds a distress word anywhere ("stop, it hurts", "ow", "I need to stop")
+is a "pause". A false pause costs the user one word; a missed cry of pain costs their trust, or
 an injury. Whether the words were the user's (a voice, not the coach's echo) is still checked
 after the parser, as for every command.
 """
@@ -35,6 +35,11 @@ evidence of its own. (bench/LISTENING.md)"""
 
 SECONDS_PER_WORD = 0.9
 """Longest plausible duration of one spoken command word, s (slow, sleepy speech)."""
+DISTRESS_MAX_WORDS = 6
+"""Longest utterance, in words heard, that the distress rule reads: a cry is short (the
+longest on the listening bench, "stop, I have a cramp", is five words, and the recognizer may
+add one); other people's sentences ("my brother cannot stop talking about his new bicycle")
+run longer. (docs/safety.md)"""
 LONG_PHRASE_MAX_WORD_S = 0.85
 """Longest any one word of a long phrase may last, s: someone else's sentence forced into a
 long phrase stretches one word over several real ones. (bench/LISTENING.md)"""
@@ -120,6 +125,8 @@ class CommandParser:
         found = set(self.table.distress_words(words))
         if not found:
             return ""
+        if len(words) > DISTRESS_MAX_WORDS:
+            return f"distress {sorted(found)} in {len(words)} words: a sentence, not a cry"
         # The evidence is the distress word itself, whatever the words around it; a whole
         # distress phrasing of two words or more ("please stop") is evidence of its own.
         heard = [w for w in hyp.words if normalize(w.word) in found]

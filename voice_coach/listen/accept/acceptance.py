@@ -6,16 +6,17 @@ before the cancellers have learned the room (ECHO_LEARNING_S) -> the echo gate (
 residual level, what the coach itself said then).
 
 A distress pause (parser.py) skips the first check, a cry comes after any words, and is
-echo when the coach said one of its distress words then. A pause or stop that starts within
-CONTINUATION_S of the end of a pause is the rest of it ("ow | stop", "stop | stop"), one cry,
-not obeyed twice: a second "pause" would only say "Already paused", and a "stop" would end
-the session the user asked to pause.
+echo only when the coach said each of its distress words then. A command that continues
+other speech but holds a distress word ("I need to | stop") is a distress pause: the whole
+sentence was a cry. A pause or stop that starts within CONTINUATION_S of the end of a pause is
+the rest of it ("ow | stop", "stop | stop"), one cry, not obeyed twice: a second "pause"
+would only say "Already paused", and a "stop" would end the session the user asked to pause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -125,22 +126,29 @@ class Acceptance:
             self._other = _Other(clock.mic_time(hyp.end), hyp.text, clock.samples(hyp.words),
                                  clock.spans(hyp.words), unlearned)
 
-    def rejection(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock,
-                  playback: ReferenceBuffer | None, parser: CommandParser,
-                  coach: ReferenceDecoder) -> str:
-        """Why ``parsed`` (what ``hyp`` parsed to) is not the user's own command, or "" to obey
-        it; ``coach`` decodes the playback with the parser's phrases."""
-        why = self._continues_pause(hyp, parsed, clock) or \
-            ("" if parsed.distress else self._continues_other_speech(hyp, clock))
+    def judge(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock,
+              playback: ReferenceBuffer | None, parser: CommandParser,
+              coach: ReferenceDecoder) -> ParsedCommand | str:
+        """The command to obey for ``parsed`` (what ``hyp`` parsed to), or why it is not the
+        user's own; ``coach`` decodes the playback with the parser's phrases."""
+        why = self._continues_pause(hyp, parsed, clock)
         if why:
             return why
+        if not parsed.distress:
+            why = self._continues_other_speech(hyp, clock)
+            if why and not parser.table.distress_words(parsed.text.split()):
+                return why
+            if why:  # the rest of a sentence with a cry in it ("I need to | stop"): a cry
+                parsed = replace(parsed, command="pause", distress=True)
         if not self.speech.voiced(*clock.samples(hyp.words)):
             return "no voice in it, only sound"
         why = self._learning_echo(hyp, clock, playback) or \
             self._echo_verdict(hyp, parsed, clock, playback, parser, coach)
-        if not why and parsed.command == "pause":
+        if why:
+            return why
+        if parsed.command == "pause":
             self._pause_end = clock.mic_time(hyp.end)
-        return why
+        return parsed
 
     def _continues_pause(self, hyp: Hypothesis, parsed: ParsedCommand,
                          clock: WordClock) -> str:
@@ -209,8 +217,13 @@ class Acceptance:
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
             [p for p, c in table.phrase_map().items() if c == command]
-        if parsed.distress:  # the coach's "stop if it hurts" is no cry, whatever its words
-            phrases += table.distress_words(parsed.text.split())
+        if parsed.distress:
+            # A cry is the coach's own words ("stop if it hurts") when the coach said each of
+            # its distress words then; one the coach did not say is the user's.
+            phrases = []
+            cry = set(table.distress_words(parsed.text.split()))
+            if coach_text and cry <= set(coach_text.split()):
+                return f"echo: coach said {' '.join(sorted(cry))!r} ({coach_text!r})"
         why = verdict(command, parsed.confidence, Evidence(echo_dbfs, residual_db, coach_text),
                       phrases, self.gate, table.min_confidence(command))
         return f"echo: {why}" if why else ""
