@@ -5,13 +5,15 @@ coaching lines full of command words) through a simulated room (delay, reverb, s
 distortion, fan noise), with user commands in voices other than the coach's at user-to-echo
 levels +6/0/-6 dB, during coach speech and in its gaps; long coach-only, other-people-
 talking and bumps (knocks, rustles, hums) scenes for false commands; and each voice's
-commands alone (the clean upper bound).
+commands alone (the clean upper bound). Cries of pain ("stop, it hurts", "ouch") in the
+detection rooms, each expected to pause the coach (docs/safety.md), and the distress rule's
+false pauses on the coach-only, talk and bumps scenes.
 Each scene is fed block by block (20 ms) to the real Listener and to the baseline (keyword
 spotting on the raw mic). Prints tables, writes bench/results/listen.json.
 
 Run: .venv/bin/python bench/bench_listen.py [--quick] [--minutes-coach 30] [--minutes-talk 10]
      [--minutes-bumps 10] [--jobs 2] [--systems listener+duck,listener,raw-kws,oracle-kws]
-     [--engine vosk --model DIR]
+     [--engine vosk --model DIR] [--kinds detect,distress,clean,coach,talk,bumps]
 """
 
 from __future__ import annotations
@@ -58,19 +60,23 @@ def run_task(system: str, plan: lp.Plan, cache: Path, engine: str = "pocketsphin
                engine, model)
 
 
+KINDS = ("detect", "distress", "clean", "coach", "talk", "bumps")
+
+
 def plans_for(args: argparse.Namespace) -> list[lp.Plan]:
     voices = lp.MAIN_VOICES if args.quick else lp.MAIN_VOICES + lp.STRESS_VOICES
     every = not args.quick
-    return (lp.detect_plans(voices, every, args.quick) + lp.clean_plans(voices, every)
-            + lp.coach_plans(args.minutes_coach) + lp.talk_plans(args.minutes_talk)
-            + lp.bump_plans(args.minutes_bumps))
+    plans = (lp.detect_plans(voices, every, args.quick) + lp.distress_plans(lp.MAIN_VOICES)
+             + lp.clean_plans(voices, every) + lp.coach_plans(args.minutes_coach)
+             + lp.talk_plans(args.minutes_talk) + lp.bump_plans(args.minutes_bumps))
+    return [p for p in plans if p.kind in args.kinds]
 
 
 def prepare_shared(plans: list[lp.Plan], cache: Path) -> None:
     """Coach renders, one at a time (they share Piper and its cache), before the pool."""
     seen = set()
     for plan in plans:
-        for part in plan.coach + ((lp.FILLER,) if plan.kind == "detect" else ()):
+        for part in plan.coach + ((lp.FILLER,) if plan.kind in ("detect", "distress") else ()):
             if part not in seen:
                 seen.add(part)
                 t0 = time.perf_counter()
@@ -96,6 +102,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None, metavar="DIR",
                     help="English Vosk model directory, with --engine vosk (e.g. from "
                          "`voice-coach models fetch vosk-model-small-en-us-0.15`)")
+    ap.add_argument("--kinds", default=",".join(KINDS),
+                    help="comma-separated scene kinds to run (a reduced run): " + ", ".join(KINDS))
     ap.add_argument("--cache", type=Path, default=RESULTS / "cache")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -105,6 +113,9 @@ def main() -> None:
     if args.engine == "vosk" and (args.model is None or not args.model.is_dir()):
         ap.error("--engine vosk needs --model DIR, an English Vosk model directory")
     systems = [s for s in args.systems.split(",") if s]
+    args.kinds = [k for k in args.kinds.split(",") if k]
+    if unknown := set(args.kinds) - set(KINDS):
+        ap.error(f"--kinds: unknown {', '.join(sorted(unknown))} (have {', '.join(KINDS)})")
     if not listener_available():
         print("voice_coach.listen.listener is not importable yet: running the baselines only")
         systems = [s for s in systems if not s.startswith("listener")]

@@ -45,11 +45,20 @@ FILLER = ("lines", "coach-lines", 1.0)
 """Coach stream appended when a routine has no room left for a voice's commands."""
 
 
+DISTRESS_LISTED = ("stop it hurts", "ow, stop", "stop, stop", "that hurts, stop", "please stop",
+                   "I need to stop", "ouch")
+"""Cries of pain the issue found ignored; the phrase table lists them (its distress phrases)."""
+DISTRESS_HELD_OUT = ("ouch, stop", "no, stop, it hurts", "wait, that hurts", "ow, my knee",
+                     "stop, I have a cramp", "it hurts", "that's a pain", "my back hurts",
+                     "ouch, ouch", "please wait")
+"""Cries the phrase table does not list (its language model has not seen them whole)."""
+
+
 @dataclass(frozen=True)
 class Plan:
     name: str
     kind: str
-    """"detect", "coach", "talk", "bumps" or "clean"."""
+    """"detect", "distress", "coach", "talk", "bumps" or "clean"."""
     room: str
     coach: tuple[tuple[str, str, float], ...]
     """Coach parts: ("routine", id, rate) or ("lines", "coach-lines", rate)."""
@@ -82,6 +91,20 @@ def detect_plans(voices: tuple[str, ...], all_phrases: bool, quick: bool) -> lis
         order = np.random.default_rng(100 + n).permutation(len(lines))
         coach, room = DETECT_COACH[voice]
         plans.append(Plan(f"detect {voice}", "detect", room, (coach,),
+                          tuple(lines[i] for i in order)))
+    return plans
+
+
+def distress_plans(voices: tuple[str, ...]) -> list[Plan]:
+    """Cries of pain (each expected to pause) in each voice's detection room and coach, at the
+    same levels and conditions as the commands."""
+    plans = []
+    for n, voice in enumerate(voices):
+        lines = [(p, "pause", voice, cond, lvl) for p in DISTRESS_LISTED + DISTRESS_HELD_OUT
+                 for lvl in LEVELS for cond in CONDITIONS]
+        order = np.random.default_rng(200 + n).permutation(len(lines))
+        coach, room = DETECT_COACH[voice]
+        plans.append(Plan(f"distress {voice}", "distress", room, (coach,),
                           tuple(lines[i] for i in order)))
     return plans
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 from listen_metrics import Cell, SceneScore, cells, percentile, total
-from listen_plan import LEVELS, MAIN_VOICES, Plan
+from listen_plan import DISTRESS_LISTED, LEVELS, MAIN_VOICES, Plan
 from listen_sweep import print_sweep, sweep
 from listen_systems import RunResult
 
 TARGETS = {"detect_overall": 0.98, "detect_minus6_during": 0.95, "false_per_hour": 0.5,
-           "latency_p95_ms": 350, "cpu_s_per_s": 0.10}
+           "latency_p95_ms": 350, "cpu_s_per_s": 0.10, "distress_heard": 0.97}
 
 
 def _pct(cell: Cell | None) -> str:
@@ -39,6 +39,8 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
                   for o in v.outcomes] for s in systems}
     clean = {s: [o for (sy, sc), v in scored.items() if sy == s and kind[sc] == "clean"
                  for o in v.outcomes] for s in systems}
+    distress = {s: [o for (sy, sc), v in scored.items() if sy == s and kind[sc] == "distress"
+                    for o in v.outcomes] for s in systems}
     voices = list(dict.fromkeys(o.said.voice for s in systems for o in detect[s]))
 
     print("\nCommands detected (correct command within 1.5 s of the end of speech; "
@@ -46,23 +48,20 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
     print(f"{'voice':16} {'level':>6} {'when':7} {'n':>4}  " + "  ".join(
         f"{s:>15}" for s in systems))
     for v in voices:
-        for lvl in LEVELS:
-            for cond in ("during", "gap"):
-                row = [cells(detect[s], ("voice", "level_db", "condition")).get(
-                    (v, lvl, cond)) for s in systems]
-                n = next((c.total for c in row if c), 0)
-                print(f"{v:16} {lvl:+6.0f} {cond:7} {n:>4}  " + "  ".join(
-                    f"{_pct(c):>15}" for c in row))
+        _print_levels(detect, systems, v)
         for label, group in (("all", detect), ("clean bound", clean)):
             row = [total(o for o in group[s] if o.said.voice == v) for s in systems]
             print(f"{v:16} {label:>14} {row[0].total:>4}  " + "  ".join(
                 f"{_pct(c):>15}" for c in row))
 
+    if any(distress.values()):
+        _print_distress(distress, systems)
+
     print("\nSummary (targets apply to the human-like voices " + ", ".join(MAIN_VOICES) + ")")
     header = f"{'':38}" + "".join(f"{s:>16}" for s in systems) + "   target"
     print(header)
     summaries = {s: _summary(s, detect[s], clean[s], by_sys[s], scored, kind, hours)
-                 for s in systems}
+                 | _distress_summary(s, distress[s], scored, kind, hours) for s in systems}
     for s in summaries:
         if memory is not None and s.startswith("listener"):
             summaries[s]["peak_rss_mb"] = memory["peak_rss_mb"]
@@ -76,6 +75,16 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
             ("false/h, other people talking", "false_per_hour_talk", ".2f", "<= 0.5"),
             ("false/h, knocks, rustles, hums", "false_per_hour_bumps", ".2f", "<= 0.5"),
             ("false/h, detection scenes (echo)", "false_per_hour_detect", ".2f", ""),
+            ("distress heard, main voices", "distress_main", ".1%", ">= 97%"),
+            ("  listed phrasings", "distress_listed", ".1%", ""),
+            ("  held-out phrasings", "distress_held_out", ".1%", ""),
+            ("  -6 dB during coach speech", "distress_minus6_during", ".1%", ""),
+            ("  in the coach's gaps", "distress_gap", ".1%", ""),
+            ("  other commands in their windows", "distress_wrong", "d", ""),
+            ("distress pauses/h, coach alone", "distress_per_hour_coach", ".2f", ""),
+            ("distress pauses/h, other people talking", "distress_per_hour_talk", ".2f", ""),
+            ("distress pauses/h, knocks, rustles, hums", "distress_per_hour_bumps", ".2f", ""),
+            ("distress pauses/h, distress scenes", "distress_per_hour_distress", ".2f", ""),
             ("latency p50, ms", "latency_p50_ms", ".0f", ""),
             ("latency p95, ms", "latency_p95_ms", ".0f", "<= 350"),
             ("latency p95 on clean commands, ms", "latency_p95_clean_ms", ".0f", ""),
@@ -104,7 +113,7 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
             print(f"\nFalse commands, {s} ({len(false)}):")
             for sc, h in false[:25]:
                 print(f"  {sc:32} {h.time:8.2f} s  {h.command:8} {h.text!r} "
-                      f"conf {h.confidence:.2f}")
+                      f"conf {h.confidence:.2f}{' (distress)' if h.distress else ''}")
         doc["systems"][s] = {
             "summary": summaries[s],
             "cells": [{"voice": k[0], "level_db": k[1], "condition": k[2], **c.as_dict()}
@@ -113,10 +122,10 @@ def report(plans: list[Plan], scenes: dict[str, Any], results: list[RunResult],
             "clean": {v: total(o for o in clean[s] if o.said.voice == v).as_dict()
                       for v in voices},
             "false_commands": [{"scene": sc, "kind": kind[sc], **h.__dict__} for sc, h in false],
-            "misses": _misses(detect[s] + clean[s], by_sys[s]),
+            "misses": _misses(detect[s] + distress[s] + clean[s], by_sys[s]),
             "outcomes": [[o.scene, o.said.text, o.said.level_db, o.said.condition, o.detected,
                           None if o.latency_s is None else round(o.latency_s, 3)]
-                         for o in detect[s] + clean[s]],
+                         for o in detect[s] + distress[s] + clean[s]],
             "runs": [{"scene": r.scene, "audio_s": round(r.audio_s, 1),
                       "cpu_process_s": round(r.cpu_process_s, 2),
                       "cpu_reference_s": round(r.cpu_reference_s, 2), "wall_s": round(r.wall_s)}
@@ -164,8 +173,10 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
         return total(outcomes).rate
 
     def per_hour(k: str) -> float | None:
+        # Commands heard as whole phrases; the distress rule's pauses: _distress_summary.
         h = sum(hours[n] for n in hours if kind[n] == k)
-        n = sum(len(v.false) for (sy, sc), v in scored.items() if sy == system and kind[sc] == k)
+        n = sum(len([f for f in v.false if not f.distress])
+                for (sy, sc), v in scored.items() if sy == system and kind[sc] == k)
         return n / h if h else None
 
     def cpu(which: set[str], ref: bool = False) -> float | None:
@@ -204,6 +215,59 @@ def _summary(system: str, detect: list, clean: list, runs: dict[str, RunResult],
         "cpu_coach": cpu({"coach"}),
         "ducks_per_hour_coach": duck_coach, "ducked_share_coach": duck_coach_share,
         "ducks_per_hour_talk": duck_talk, "ducked_share_talk": duck_talk_share,
+    }
+
+
+def _print_levels(outcomes: dict[str, list], systems: list[str], voice: str) -> None:
+    """One row per level and condition of ``voice``: what each system heard."""
+    for lvl in LEVELS:
+        for cond in ("during", "gap"):
+            row = [cells(outcomes[s], ("voice", "level_db", "condition")).get(
+                (voice, lvl, cond)) for s in systems]
+            n = next((c.total for c in row if c), 0)
+            print(f"{voice:16} {lvl:+6.0f} {cond:7} {n:>4}  " + "  ".join(
+                f"{_pct(c):>15}" for c in row))
+
+
+def _print_distress(distress: dict[str, list], systems: list[str]) -> None:
+    print("\nCries of pain heard as a pause (within 1.5 s of the end of speech; w = other "
+          "commands)")
+    print(f"{'voice':16} {'level':>6} {'when':7} {'n':>4}  " + "  ".join(
+        f"{s:>15}" for s in systems))
+    voices = list(dict.fromkeys(o.said.voice for s in systems for o in distress[s]))
+    for v in voices:
+        _print_levels(distress, systems, v)
+        row = [total(o for o in distress[s] if o.said.voice == v) for s in systems]
+        print(f"{v:16} {'all':>14} {row[0].total:>4}  " + "  ".join(
+            f"{_pct(c):>15}" for c in row))
+    phrases = list(dict.fromkeys(o.said.text for s in systems for o in distress[s]))
+    print(f"\n{'phrasing':24} {'listed':>6}  " + "  ".join(f"{s:>15}" for s in systems))
+    for text in phrases:
+        row = [total(o for o in distress[s] if o.said.text == text) for s in systems]
+        print(f"{text:24} {'yes' if text in DISTRESS_LISTED else 'no':>6}  " + "  ".join(
+            f"{_pct(c):>15}" for c in row))
+
+
+def _distress_summary(system: str, outcomes: list, scored: dict, kind: dict[str, str],
+                      hours: dict[str, float]) -> dict[str, Any]:
+    main = [o for o in outcomes if o.said.voice in MAIN_VOICES]
+
+    def per_hour(k: str) -> float | None:
+        h = sum(hours[n] for n in hours if kind[n] == k)
+        n = sum(len([f for f in v.false if f.distress])
+                for (sy, sc), v in scored.items() if sy == system and kind[sc] == k)
+        return n / h if h else None
+
+    return {
+        "distress_main": total(main).rate,
+        "distress_listed": total(o for o in main if o.said.text in DISTRESS_LISTED).rate,
+        "distress_held_out": total(o for o in main if o.said.text not in DISTRESS_LISTED).rate,
+        "distress_minus6_during": total(o for o in main if o.said.level_db == -6.0
+                                        and o.said.condition == "during").rate,
+        "distress_gap": total(o for o in main if o.said.condition == "gap").rate,
+        "distress_wrong": sum(len(o.wrong) for o in main) if main else None,
+        **{f"distress_per_hour_{k}": per_hour(k) for k in ("coach", "talk", "bumps",
+                                                           "distress")},
     }
 
 

@@ -44,6 +44,8 @@ class Detection:
     compute_s: float = 0.0
     """CPU time of the process() call that returned this decision, s: live, the decision
     comes that much after the block's stream time."""
+    distress: bool = False
+    """A pause for a distress word inside the utterance (the listener's distress rule)."""
 
 
 @dataclass
@@ -98,7 +100,7 @@ class RawKeywordSpotter:
             self.notes.append((hyp.decided, f"{hyp.text!r} {self._parser.last_rejection}"))
             if parsed is not None:
                 out.append(Detection(parsed.command, hyp.decided, parsed.text,
-                                     parsed.confidence))
+                                     parsed.confidence, distress=parsed.distress))
         return out
 
 
@@ -260,13 +262,15 @@ def _run(system: System, system_name: str, scene_name: str, feed: _Feed,
         result.cpu_process_s += c2 - c1
         for h in heard:
             result.heard.append(Detection(h.command, float(h.time), h.text,
-                                          float(h.confidence), c2 - c1))
+                                          float(h.confidence), c2 - c1,
+                                          bool(getattr(h, "distress", False))))
         ducked_blocks += bool(getattr(feed, "voice", False))
     flush = getattr(system, "flush", None)
     if flush is not None:
         for h in flush():
             result.heard.append(Detection(h.command, float(h.time), h.text,
-                                          float(h.confidence)))
+                                          float(h.confidence),
+                                          distress=bool(getattr(h, "distress", False))))
     result.notes = notes.lines + list(getattr(system, "notes", []))
     if feed.ducker is not None:
         result.ducks = feed.ducker.ducks

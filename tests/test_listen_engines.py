@@ -12,7 +12,12 @@ from voice_coach.errors import UserError
 from voice_coach.listen.engines import sphinx_decoder
 from voice_coach.listen.engines.base import Hypothesis
 from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
-from voice_coach.listen.engines.vosk_engine import VoskRecognizer, check_model_dir, model_vocabulary
+from voice_coach.listen.engines.vosk_engine import (
+    VoskRecognizer,
+    check_model_dir,
+    grammar,
+    model_vocabulary,
+)
 from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import load_language
 from voice_coach.sim.bumps import bumps
@@ -33,13 +38,16 @@ ENGLISH = [  # several phrasings for the commands where a miss or a false hit co
     ("help", "help"), ("what can i say", "help"),
 ]
 NOT_COMMANDS = [
-    "repeat this on the other side", "stop if it hurts", "next, roll onto your side",
-    "go back to the starting position", "wait for the count of five",
-    "pause at the top of the movement", "keep your back flat and breathe slowly",
+    "repeat this on the other side", "next, roll onto your side",
+    "go back to the starting position", "keep your back flat and breathe slowly",
     "when you are ready continue to the next stretch", "the weather is really nice today",
     "I was thinking we could go to the market later", "can you pass me the water please",
     "that was a good session",
 ]
+DISTRESS_SENTENCES = ["stop if it hurts", "wait for the count of five",
+                      "pause at the top of the movement"]
+"""Said by a voice, a sentence with a distress word anywhere pauses (docs/safety.md); the
+coach's own are echo, which the listener, not the parser, rejects (tests/test_distress.py)."""
 # espeak-ng's Korean is a formant voice the Korean model hears poorly (even with its full
 # vocabulary it gets few words right); these phrases are the ones it renders intelligibly.
 KOREAN = [("멈춰", "pause"), ("일시정지", "pause"), ("넘겨", "next"), ("넘어가", "next"),
@@ -99,7 +107,14 @@ def test_english_sentences_with_command_words_are_not_commands(voice: str, voice
     recognizer, parser = english
     parser.mode = "session"
     false = {s: commands(parser, run(recognizer, voices.say(s, voice))) for s in NOT_COMMANDS}
-    assert not {s: c for s, c in false.items() if c}, false
+    assert not {s: c for s, c in false.items() if set(c) - {"pause"}}, false
+    # A word of a sentence heard as a distress word pauses (ked's "that was" as "pause", after
+    # the commands above): the asymmetric rule's price, measured per hour of other people
+    # talking on the listening bench. More than one in these ten means something broke.
+    assert len([s for s, c in false.items() if c]) <= 1, false
+    paused = {s: commands(parser, run(recognizer, voices.say(s, voice)))
+              for s in DISTRESS_SENTENCES}
+    assert not {s: c for s, c in paused.items() if set(c) - {"pause"}}, paused
 
 
 def test_wake_mode_ignores_bare_commands(voices: UserVoices, english: tuple) -> None:
@@ -220,3 +235,19 @@ def test_korean_commands_by_vosk(korean_model: Path, voices: UserVoices) -> None
 def test_vosk_model_dir_errors_name_the_path(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=str(tmp_path)):
         check_model_dir(tmp_path)
+
+
+def test_a_vosk_model_without_a_distress_word_still_hears_every_command(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # An English Vosk model may lack "ouch" or "cramp": the phrasings with it are left out
+    # (logged), the commands and the other distress phrasings stay; a command word it lacks
+    # is still an error naming the table.
+    table = load_language("en")
+    vocabulary = frozenset(table.vocabulary() | set(table.garbage)) - {"ouch"}
+    phrases = grammar(table, vocabulary)
+    assert "stop it hurts" in phrases and "pause" in phrases and "stop the session" in phrases
+    assert not any("ouch" in p.split() for p in phrases)
+    assert "ouch that hurts" in caplog.text
+    with pytest.raises(UserError, match="en.yaml: words not in the Vosk model vocabulary: "
+                                        "session"):
+        grammar(table, vocabulary - {"session"})

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from voice_coach.cli.check import duration_warnings
+from voice_coach.core import replies
 from voice_coach.core.cues import Cue
 from voice_coach.routine import bundled_dir, compile_routine, estimate_seconds, load_routine
 
@@ -34,18 +35,21 @@ def test_indices_are_contiguous(small: tuple[Cue, ...], bundled: tuple[Cue, ...]
 
 
 def test_first_section_breaths_with_hold_and_silent_later_breaths(small: tuple[Cue, ...]) -> None:
-    assert brief(small)[:8] == [
+    assert brief(small)[:9] == [
         (0, 0, "say", "Lie down. Get comfortable.", 0.0),
-        (0, 1, "pause", None, 2.5),
-        (0, 2, "breath", "In.", 4.0),
-        (0, 2, "breath", "Hold.", 1.0),
-        (0, 2, "breath", "Out.", 6.0),
+        # After the opening, before anything else: the safety line (docs/safety.md).
+        (0, 1, "say", replies.SAFETY_FIRST, 0.0),
+        (0, 2, "pause", None, 2.5),
+        (0, 3, "breath", "In.", 4.0),
+        (0, 3, "breath", "Hold.", 1.0),
+        (0, 3, "breath", "Out.", 6.0),
         # "spoken: 1": the second breath keeps its pacing but says nothing.
-        (0, 2, "breath", None, 4.0),
-        (0, 2, "breath", None, 1.0),
-        (0, 2, "breath", None, 6.0),
+        (0, 3, "breath", None, 4.0),
+        (0, 3, "breath", None, 1.0),
+        (0, 3, "breath", None, 6.0),
     ]
-    assert {c.section_title for c in small[:8]} == {"Start"}
+    assert {c.section_title for c in small[:9]} == {"Start"}
+    assert [c.index for c in small if c.safety] == [1]
 
 
 def test_sides_sections_are_filled_in_for_each_side(small: tuple[Cue, ...]) -> None:
@@ -58,12 +62,12 @@ def test_sides_sections_are_filled_in_for_each_side(small: tuple[Cue, ...]) -> N
             (section, 1, "count", "Two.", 1.0),
             (section, 1, "count", "One.", 1.0),
         ]
-    assert brief(small)[8:18] == leg("right", "left", 1) + leg("left", "right", 2)
-    assert [c.section_title for c in small[8:18]] == ["Right leg"] * 5 + ["Left leg"] * 5
+    assert brief(small)[9:19] == leg("right", "left", 1) + leg("left", "right", 2)
+    assert [c.section_title for c in small[9:19]] == ["Right leg"] * 5 + ["Left leg"] * 5
 
 
 def test_repeat_expands_and_inner_sides_run_right_then_left(small: tuple[Cue, ...]) -> None:
-    assert brief(small)[18:] == [
+    assert brief(small)[19:] == [
         (3, 0, "say", "Arch.", 0.0), (3, 0, "pause", None, 1.0),
         (3, 0, "say", "Arch.", 0.0), (3, 0, "pause", None, 1.0),
         (3, 0, "say", "Arch.", 0.0), (3, 0, "pause", None, 1.0),

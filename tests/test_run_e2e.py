@@ -67,7 +67,7 @@ FLOW = [
     # In the 4 s of quiet after this sentence:
     UserLine("pause", after="say:Let your whole body grow heavy", delay=2.8),
     # Once the reply (which itself says "resume") has ended, plus a breath:
-    UserLine("resume", after="say:Paused.", delay=5.5),
+    UserLine("resume", after="say:I've paused.", delay=7.0),
     UserLine("skip", after="say:Smooth out your forehead", delay=2.0),
     UserLine("stop", after="say:Place the right foot", delay=4.3, voice="festival:ked"),
 ]
@@ -82,7 +82,7 @@ def test_wake_choose_pause_resume_next_stop(tmp_path: Path, synthesizer: Synthes
     assert first(log, "earcon").time == first(log, "heard", command="wake").time
 
     paused = first(log, "state", state="paused")
-    reply = first(log, "say", text="Paused.")
+    reply = first(log, "say", text="I've paused.")
     resumed = first(log, "state", state="playing", reason="resume")
     # After the short reply, silence until "resume" was heard, then the coach goes on.
     reply_s = len(synthesizer.synthesize(replies.PAUSED)) / synthesizer.sample_rate
@@ -118,9 +118,9 @@ def test_pause_mid_sentence_silences_the_coach_and_resume_says_it_again(
         UserLine("lower back", after="say:Which practice?", delay=1.5),
         UserLine("pause", after="say:" + interrupted[:-1], delay=0.3, until="heard:pause",
                  retry_s=0.8, tries=3),
-        UserLine("resume", after="say:Paused.", delay=5.5),
+        UserLine("resume", after="say:I've paused.", delay=7.0),
     ], tmp_path / "state", synthesizer)
-    scene.driver.run(90.0, until=lambda: scene.user.done and scene.player.time > 60.0)
+    scene.driver.run(100.0, until=lambda: scene.user.done and scene.player.time > 60.0)
     log = scene.log
     assert heard(log)[:4] == ["wake", ROUTINE, "pause", "resume"]
     paused = first(log, "state", state="paused")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from voice_coach import paths
+from voice_coach.core import replies
 from voice_coach.sim.speakers import UserVoices
 from voice_coach.speech import Synthesizer, WavWriter
 
@@ -46,7 +47,7 @@ class Daemon:
         user_wav(tmp_path / "mic.wav", lines)
         with Synthesizer() as synth:  # warm the shared cache so the timing does not drift
             for text in ("Which practice?", "Lower back and hip release. Let's begin.",
-                         "Welcome.", "Paused. Say resume when you are ready."):
+                         "Welcome.", replies.PAUSED):
                 synth.synthesize(text)
         path = f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
         self.state = tmp_path / "state"

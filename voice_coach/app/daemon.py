@@ -179,7 +179,8 @@ def routine_options(routines_dir: Path | None) -> list[RoutineOption]:
             continue
         routine = load_routine(info.path)
         options[routine.id] = RoutineOption(routine.id, routine.title, compile_routine(routine),
-                                            routine.rate, routine.closing)
+                                            routine.rate, closing=routine.closing,
+                                            safety_again=routine.safety.again)
     return list(options.values())
 
 

@@ -73,6 +73,7 @@ def make_session(prepared: Prepared, rate: float, volume: float) -> Session:
         volume=volume,
         start_index=prepared.start_index,
         closing=prepared.routine.closing or None,
+        safety_again=prepared.routine.safety.again,
     )
 
 

@@ -33,7 +33,7 @@ DEMO_LINES: tuple[UserLine, ...] = (
              until="heard:lower-back-hip"),
     UserLine("pause", after="say:Let your whole body grow heavy", delay=2.8,
              until="heard:pause"),
-    UserLine("resume", after="say:Paused.", delay=4.5, until="heard:resume"),
+    UserLine("resume", after="say:I've paused.", delay=5.5, until="heard:resume"),
     UserLine("repeat", after="heard:resume", delay=4.0, until="heard:repeat"),
     UserLine("skip", after="heard:repeat", delay=5.5, until="heard:next"),
     UserLine("stop", after="heard:next", delay=4.3, voice="festival:ked", until="heard:stop"),

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from voice_coach.commands import COMMANDS, normalize
+from voice_coach.core import replies
 from voice_coach.core.cues import Cue
 
 USUAL = "usual"
@@ -26,6 +27,8 @@ class RoutineOption:
     """The routine's own speaking-rate factor (multiplied with the configured rate)."""
     closing: str = ""
     """The routine's own closing words; empty: the generic closing line."""
+    safety_again: str = replies.SAFETY_AGAIN
+    """The routine's short safety line (Session's ``safety_again``)."""
 
 
 def choice_phrases(routines: Iterable[RoutineOption]) -> tuple[tuple[str, tuple[str, ...]], ...]:

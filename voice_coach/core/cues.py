@@ -34,6 +34,9 @@ class Cue:
     """What the coach says at the start of the cue; ``None`` for silence."""
     seconds: float = 0.0
     """Minimum length of the cue in seconds at pace 1.0, measured from its start."""
+    safety: bool = False
+    """A safety line ("stop if something hurts"), which the Session must know has been
+    heard before it lets a session move past it (docs/safety.md)."""
 
     @property
     def is_instruction(self) -> bool:

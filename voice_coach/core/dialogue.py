@@ -344,7 +344,8 @@ class Dialogue:
         self.session = Session(option.id, option.cues, title=option.title,
                                rate=min(max(pending.rate, RATE_MIN), RATE_MAX),
                                volume=pending.volume, start_index=index,
-                               closing=option.closing or None)
+                               closing=option.closing or None,
+                               safety_again=option.safety_again)
         self.tracker = SessionTracker(option.id, option.cues, now, index, pending.started_by)
         self.state = DialogueState.IN_SESSION
         self.last_routine = option.id

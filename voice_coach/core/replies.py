@@ -7,7 +7,8 @@ see exactly which sentences the coach itself may say (they must never trigger co
 
 from __future__ import annotations
 
-PAUSED = "Paused. Say resume when you are ready."
+# Also what a cry of pain gets ("stop, it hurts" pauses: docs/safety.md), so it says how to end.
+PAUSED = "I've paused. Say resume when you're ready, or stop to end."
 ALREADY_PAUSED = "Already paused. Say resume when you are ready."
 ALREADY_PLAYING = "We are already going."
 RESUMING = "Resuming."
@@ -24,6 +25,15 @@ LOUDER = "Louder."
 QUIETER = "Quieter."
 LOUDEST = "This is already the loudest setting."
 QUIETEST = "This is already the quietest setting."
+# Safety (docs/safety.md); a routine may say these in its own words (its `safety:` key).
+SAFETY_FIRST = ("If something hurts, stop: say stop, or ow, and I will pause. "
+                "Move gently, within a comfortable range.")
+"""Before the first movement of a session that starts at the beginning."""
+SAFETY_AGAIN = "Remember, stop if something hurts."
+"""Before the first movement of a session that starts anywhere else (resumed, a chosen
+section, or "next" before the first safety line was heard)."""
+SAFETY_EFFORT = "This part takes more effort. Ease off or stop if something hurts."
+"""Before each part of a routine marked ``effortful``."""
 GOODBYE = "Stopping here. Your place is kept for next time. Take care."
 CLOSING = "That is the end of the session. Well done."
 EMPTY = "There is nothing to play in this routine."
@@ -60,7 +70,7 @@ GOODBYE_UNSAVED = "Stopping here. Take care."
 ALL_FIXED: tuple[str, ...] = (
     PAUSED, ALREADY_PAUSED, ALREADY_PLAYING, RESUMING, RESUMING_HOLD, NOT_STARTED, ENDED,
     LAST_SECTION, RESTARTING, SLOWER, FASTER, SLOWEST, FASTEST, LOUDER, QUIETER, LOUDEST,
-    QUIETEST, GOODBYE, CLOSING, EMPTY, UNKNOWN, HELP, CANNOT_SAVE, GOODBYE_UNSAVED,
+    QUIETEST, GOODBYE, CLOSING, EMPTY, UNKNOWN, HELP, CANNOT_SAVE, GOODBYE_UNSAVED, SAFETY_AGAIN,
 )  # fmt: skip
 """Every fixed reply, e.g. for pre-synthesis or for the listener's own-voice filter."""
 

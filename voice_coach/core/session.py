@@ -13,6 +13,10 @@ closing). A jump (next/back/repeat/restart) while paused also resumes. Before st
 "resume" starts at ``start_index`` and "restart" at cue 0; settings, status and help work.
 After the end every command gets "This session has ended." A lost SpeechDone is given up
 on after 3x the estimated speech time + 5 s, so the session cannot hang.
+
+Safety (docs/safety.md): a session never reaches a cue past the routine's first safety line
+without that line, or its short form, having been said: a start anywhere but the beginning,
+or a jump over the line before it was heard, says the short form with its announcement.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Session:
         start_index: int = 0,
         sentence_gap: float = SENTENCE_GAP,
         closing: str | None = None,
+        safety_again: str = replies.SAFETY_AGAIN,
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
@@ -67,6 +72,10 @@ class Session:
             gap=sentence_gap,
             closing=closing or replies.CLOSING,
         )
+        self._first_safety = next((c.index for c in cues if c.safety), None)
+        """Index of the routine's first safety line (None: the cues have none)."""
+        self._safety_again = safety_again
+        self._safety_said = False  # the short form was said in this session
         self._commands: dict[str, Callable[[], list[SessionAction]]] = {
             "pause": self._pause,
             "resume": self._resume,
@@ -160,8 +169,21 @@ class Session:
         # The pause reply is the one that must come fastest: have it synthesized early.
         actions.append(Prefetch((replies.PAUSED,), p.rate))
         if index > 0:
-            actions += p.say(self._section_text(index, replies.continuing_at))
+            actions += p.say(self._with_safety(
+                index, self._section_text(index, replies.continuing_at), started=True))
         return actions
+
+    def _with_safety(self, target: int, text: str, started: bool = False) -> str:
+        """``text`` (an announcement before playing from cue ``target``), followed by the short
+        safety line when going there would pass the first safety line unheard. ``started``:
+        the session starts there (nothing has been heard yet)."""
+        first = self._first_safety
+        if first is None or target <= first or self._safety_said:
+            return text  # no line, it comes on the way, or the short one was said
+        if not started and self._p.index > first:
+            return text  # the session played it (or jumped past with the short one)
+        self._safety_said = True
+        return f"{text} {self._safety_again}".strip()
 
     # --- commands ------------------------------------------------------------------------
 
@@ -222,6 +244,7 @@ class Session:
     def _jump(self, target: int, reason: str, announce: str | None = None) -> list[SessionAction]:
         """Play from cue ``target``. A jump while paused also resumes: asking to go
         somewhere is asking to hear it."""
+        announce = self._with_safety(target, announce or "")
         actions = self._p.interrupt() + self._p.begin(target, reason)
         return actions + (self._p.say(announce) if announce else [])
 

@@ -79,7 +79,10 @@ class Heard:
     text: str
     """What the recognizer heard (normalized words)."""
     confidence: float
-    """0..1: the lowest word confidence of the phrase."""
+    """0..1: the lowest word confidence of the phrase (of a distress pause: its distress
+    word's)."""
+    distress: bool = False
+    """A "pause" for a distress word inside the utterance (parser.py), not a whole phrase."""
 
 
 @dataclass
@@ -301,13 +304,15 @@ class Listener:
                           why)
                 self._accept.not_a_command(hyp, clock, self._ref)
                 continue
-            why = self._accept.rejection(hyp, parsed, clock, self._ref, decoder.parser,
-                                         decoder.reference)
-            if why:
-                log.info("rejected %r: %s", parsed.command, why)
-                self.rejections.append((now, parsed.command, why))
+            judged = self._accept.judge(hyp, parsed, clock, self._ref, decoder.parser,
+                                        decoder.reference)
+            if isinstance(judged, str):
+                log.info("%.2f s: rejected %r (%s): %s", clock.mic_time(hyp.end), parsed.command,
+                         hyp.text, judged)
+                self.rejections.append((now, parsed.command, judged))
                 continue
-            out.append(Heard(parsed.command, now, parsed.text, parsed.confidence))
+            out.append(Heard(judged.command, now, judged.text, judged.confidence,
+                             judged.distress))
         return out
 
 

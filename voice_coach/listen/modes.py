@@ -30,10 +30,12 @@ ChoiceKey = tuple[tuple[str, tuple[str, ...]], ...]
 def command_table(table: PhraseTable, floor_scale: float = 1.0) -> PhraseTable:
     """``table`` for wake and session listening: no yes/no answers (no mode asks for them,
     and in the grammar "yes"/"no" steal short commands such as "next" and "help"), and
-    every confidence floor scaled by ``floor_scale``."""
+    every confidence floor (the distress words' too) scaled by ``floor_scale``."""
     commands = tuple(replace(g, min_confidence=g.min_confidence * floor_scale)
                      for g in table.commands)
-    return replace(table, commands=commands, answers=())
+    distress = table.distress and replace(
+        table.distress, min_confidence=table.distress.min_confidence * floor_scale)
+    return replace(table, commands=commands, answers=(), distress=distress)
 
 
 def choice_key(choices: Mapping[str, Sequence[str]] | None) -> ChoiceKey:
@@ -45,7 +47,8 @@ def choice_key(choices: Mapping[str, Sequence[str]] | None) -> ChoiceKey:
 
 def choice_table(table: PhraseTable, choices: ChoiceKey, knows: Callable[[str], bool],
                  answers: Sequence[CommandPhrases] | None = None) -> PhraseTable:
-    """``table`` reduced to CHOICE_COMMANDS plus one group per choice.
+    """``table`` reduced to CHOICE_COMMANDS plus one group per choice, without distress words
+    (nothing is being done that a pause would stop).
 
     A choice without phrasings named like one of the table's answers ("yes", "no") gets the
     language's phrasings of that answer (``answers``: the table's own by default).
@@ -77,4 +80,5 @@ def choice_table(table: PhraseTable, choices: ChoiceKey, knows: Callable[[str], 
     listened = {p for g in groups for p in g.phrases}
     # A garbage word equal to a whole phrase would give the decoder a way to hide it.
     garbage = tuple(w for w in table.garbage if w not in listened)
-    return replace(table, commands=commands + tuple(groups), answers=(), garbage=garbage)
+    return replace(table, commands=commands + tuple(groups), answers=(), garbage=garbage,
+                   distress=None)

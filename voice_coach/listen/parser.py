@@ -6,6 +6,12 @@ two commands run together — is rejected, because the coach's own lines are ful
 words. The combined confidence is the lowest word confidence, and each command has its own
 minimum (a false "stop" costs a session, a false "pause" a second), lowered for phrases of
 three words or more.
+
+One exception, on purpose asymmetric (docs/safety.md): outside wake mode, a short utterance
+that is no phrase but holds a distress word anywhere ("stop, it hurts", "ow", "I need to stop")
+is a "pause". A false pause costs the user one word; a missed cry of pain costs their trust, or
+an injury. Whether the words were the user's (a voice, not the coach's echo) is still checked
+after the parser, as for every command.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ evidence of its own. (bench/LISTENING.md)"""
 
 SECONDS_PER_WORD = 0.9
 """Longest plausible duration of one spoken command word, s (slow, sleepy speech)."""
+DISTRESS_MAX_WORDS = 6
+"""Longest utterance, in words heard, that the distress rule reads: a cry is short (the
+longest on the listening bench, "stop, I have a cramp", is five words, and the recognizer may
+add one); other people's sentences ("my brother cannot stop talking about his new bicycle")
+run longer. (docs/safety.md)"""
 LONG_PHRASE_MAX_WORD_S = 0.85
 """Longest any one word of a long phrase may last, s: someone else's sentence forced into a
 long phrase stretches one word over several real ones. (bench/LISTENING.md)"""
@@ -44,6 +55,8 @@ class ParsedCommand:
     """The normalized phrase heard."""
     time: float
     """Stream time at which the recognizer decided, s."""
+    distress: bool = False
+    """A "pause" for a distress word inside the utterance, not a whole phrase."""
 
 
 class CommandParser:
@@ -73,22 +86,57 @@ class CommandParser:
         words = [w for w in words if w]
         text = " ".join(words)
         command = self._match(text)
-        if command is None:
-            return self._reject(f"not a {self._mode} phrase: {text!r}")
+        why = self._weak(hyp, words, command) if command is not None else \
+            f"not a {self._mode} phrase: {text!r}"
+        if not why:
+            assert command is not None
+            self.last_rejection = ""
+            confidence = min((w.confidence for w in hyp.words), default=1.0)
+            return ParsedCommand(command, confidence, text, hyp.decided)
+        # A phrase too weak to count ("stop" heard faintly) still pauses for its distress word.
+        distress = self._distress(hyp, words)
+        if isinstance(distress, ParsedCommand):
+            self.last_rejection = ""
+            return distress
+        return self._reject(distress or why)
+
+    def _weak(self, hyp: Hypothesis, words: list[str], command: str) -> str:
+        """Why the utterance, the whole phrase of ``command``, does not count; "" if it does."""
         duration = hyp.end - hyp.start
         if duration > SECONDS_PER_WORD * len(words) + 0.5:
-            return self._reject(f"too long for {len(words)} words: {duration:.2f} s")
+            return f"too long for {len(words)} words: {duration:.2f} s"
         longest = max((w.end - w.start for w in hyp.words), default=0.0)
         if len(words) >= LONG_PHRASE_WORDS and longest > LONG_PHRASE_MAX_WORD_S:
-            return self._reject(f"a word of {longest:.2f} s in {len(words)} words")
+            return f"a word of {longest:.2f} s in {len(words)} words"
         confidence = min((w.confidence for w in hyp.words), default=1.0)
         minimum = self.table.min_confidence(command)
         if len(words) >= LONG_PHRASE_WORDS:
             minimum *= LONG_PHRASE_FLOOR
         if confidence < minimum:
-            return self._reject(f"{command!r} confidence {confidence:.2f} < {minimum:.2f}")
-        self.last_rejection = ""
-        return ParsedCommand(command, confidence, text, hyp.decided)
+            return f"{command!r} confidence {confidence:.2f} < {minimum:.2f}"
+        return ""
+
+    def _distress(self, hyp: Hypothesis, words: list[str]) -> ParsedCommand | str:
+        """A "pause" when ``words`` hold a distress word heard confidently enough (see the
+        module docstring); else why not, "" when they hold none."""
+        distress = self.table.distress
+        if self._mode == "wake" or distress is None:
+            return ""
+        found = set(self.table.distress_words(words))
+        if not found:
+            return ""
+        if len(words) > DISTRESS_MAX_WORDS:
+            return f"distress {sorted(found)} in {len(words)} words: a sentence, not a cry"
+        # The evidence is the distress word itself, whatever the words around it; a whole
+        # distress phrasing of two words or more ("please stop") is evidence of its own.
+        heard = [w for w in hyp.words if normalize(w.word) in found]
+        confidence = max((w.confidence for w in heard), default=1.0)
+        minimum = distress.min_confidence
+        if len(words) >= 2 and " ".join(words) in distress.phrases:
+            minimum *= LONG_PHRASE_FLOOR
+        if confidence < minimum:
+            return f"distress {sorted(found)} confidence {confidence:.2f} < {minimum:.2f}"
+        return ParsedCommand("pause", confidence, " ".join(words), hyp.decided, distress=True)
 
     def _match(self, text: str) -> str | None:
         wake = self.table.wake

@@ -1,12 +1,14 @@
 """Phrase tables: what people say for each command, per language, loaded from data files.
 
 A table maps canonical command names to the phrasings people use, plus the wake phrase,
-yes/no answers and garbage words (ordinary words recognizers use as the path for speech that
+yes/no answers, the distress words (any one of them anywhere in an utterance pauses the coach:
+docs/safety.md) and garbage words (ordinary words recognizers use as the path for speech that
 is not a command). Text is compared after :func:`normalize`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,19 @@ class CommandPhrases:
 
 
 @dataclass(frozen=True)
+class Distress:
+    """What someone in pain or alarm says: unlike commands, matched anywhere in an utterance."""
+
+    words: tuple[str, ...]
+    """Single normalized words ("stop", "ow", "hurts"); any one of them pauses the coach."""
+    phrases: tuple[str, ...]
+    """Typical whole utterances ("stop it hurts"): the recognizer learns them, so that it
+    hears the words in the company they keep; they are not needed for a match."""
+    min_confidence: float
+    """Lowest confidence (0..1) of the distress word heard for the utterance to count."""
+
+
+@dataclass(frozen=True)
 class PhraseTable:
     language: str
     """Language code of the file, e.g. "en"."""
@@ -38,6 +53,8 @@ class PhraseTable:
     """"yes" and "no" with their phrasings."""
     garbage: tuple[str, ...]
     """Ordinary non-command words for the recognizer's garbage path."""
+    distress: Distress | None = None
+    """The distress words, None for a language without them (then only phrases count)."""
     path: Path | None = None
     """File the table came from (for messages)."""
 
@@ -53,12 +70,29 @@ class PhraseTable:
         return 0.5
 
     def all_phrases(self) -> tuple[str, ...]:
-        """Every phrase a recognizer must know: wake, commands, answers."""
-        return (self.wake, *self.phrase_map())
+        """Every phrase a recognizer must know: wake, commands, answers, then
+        :meth:`distress_phrases`."""
+        return (self.wake, *self.phrase_map(), *self.distress_phrases())
+
+    def distress_phrases(self) -> tuple[str, ...]:
+        """The distress phrasings and each distress word alone, less the command phrases
+        among them ("stop", "wait")."""
+        if self.distress is None:
+            return ()
+        taken = {self.wake, *self.phrase_map()}
+        distress = dict.fromkeys((*self.distress.phrases, *self.distress.words))
+        return tuple(p for p in distress if p not in taken)
 
     def vocabulary(self) -> frozenset[str]:
         """Every word of every phrase (not the garbage words)."""
         return frozenset(word for phrase in self.all_phrases() for word in phrase.split())
+
+    def distress_words(self, words: Sequence[str]) -> tuple[str, ...]:
+        """The distress words among ``words`` (normalized), in order."""
+        if self.distress is None:
+            return ()
+        known = set(self.distress.words)
+        return tuple(w for w in words if w in known)
 
     def with_wake(self, wake: str) -> PhraseTable:
         """The same table with another wake phrase (from the user's config)."""
@@ -152,22 +186,28 @@ class _Reader:
             raise self.fail(fields[key], f"unknown key {key!r} in command {name!r}")
         if "phrases" not in fields:
             raise self.fail(node, f"command {name!r} needs 'phrases'")
-        confidence = 0.5
-        if "min_confidence" in fields:
-            raw = fields["min_confidence"]
-            try:
-                confidence = float(getattr(raw, "value", "not a scalar"))
-            except (TypeError, ValueError):
-                confidence = -1.0
-            if not 0.0 <= confidence <= 1.0:
-                raise self.fail(raw, f"min_confidence of {name!r} must be a number 0..1")
-        return CommandPhrases(name, self.strings(fields["phrases"], name), confidence)
+        return CommandPhrases(name, self.strings(fields["phrases"], name),
+                              self.confidence(fields, name))
+
+    def confidence(self, fields: dict[str, object], name: str) -> float:
+        """The ``min_confidence`` of ``fields`` (0.5 when absent)."""
+        if "min_confidence" not in fields:
+            return 0.5
+        raw = fields["min_confidence"]
+        try:
+            confidence = float(getattr(raw, "value", "not a scalar"))
+        except (TypeError, ValueError):
+            confidence = -1.0
+        if not 0.0 <= confidence <= 1.0:
+            raise self.fail(raw, f"min_confidence of {name!r} must be a number 0..1")
+        return confidence
 
     def table(self, root: object) -> PhraseTable:
         if root is None:
             raise UserError(f"{self.path}:1: phrase file is empty")
         top = self.mapping(root, "the phrase file")
-        for key in top.keys() - {"language", "wake", "commands", "answers", "garbage"}:
+        for key in top.keys() - {"language", "wake", "commands", "answers", "garbage",
+                                 "distress"}:
             raise self.fail(top[key], f"unknown key {key!r}")
         for key in ("language", "wake", "commands"):
             if key not in top:
@@ -190,16 +230,36 @@ class _Reader:
                     raise self.fail(group, f"unknown answer {name!r} (yes, no)")
                 answers.append(self.group(name, group))
         garbage = self.strings(top["garbage"], "garbage") if "garbage" in top else ()
+        distress = self.distress(top["distress"]) if "distress" in top else None
         table = PhraseTable(
             language=self.scalar(top["language"], "language"),
             wake=self.scalar(top["wake"], "wake"),
             commands=tuple(commands),
             answers=tuple(answers),
             garbage=tuple(dict.fromkeys(garbage)),
+            distress=distress,
             path=self.path,
         )
         self.check_unique(table, root)
         return table
+
+    def distress(self, node: object) -> Distress:
+        fields = self.mapping(node, "distress")
+        for key in fields.keys() - {"words", "phrases", "min_confidence"}:
+            raise self.fail(fields[key], f"unknown key {key!r} in distress")
+        if "words" not in fields:
+            raise self.fail(node, "distress needs 'words'")
+        words = self.strings(fields["words"], "distress words")
+        for word, item in zip(words, getattr(fields["words"], "value", ()), strict=False):
+            if len(word.split()) != 1:
+                raise self.fail(item, f"distress word {word!r} must be one word")
+        items = fields.get("phrases")
+        phrases = self.strings(items, "distress phrases") if items is not None else ()
+        for phrase, item in zip(phrases, getattr(items, "value", ()), strict=False):
+            if not set(phrase.split()) & set(words):
+                raise self.fail(item, f"distress phrase {phrase!r} has no distress word")
+        return Distress(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(phrases)),
+                        self.confidence(fields, "distress"))
 
     def check_unique(self, table: PhraseTable, root: object) -> None:
         seen: dict[str, str] = {table.wake: WAKE}
@@ -212,3 +272,10 @@ class _Reader:
             if word in seen:
                 # A garbage word equal to a whole phrase would let the decoder hide a command.
                 raise self.fail(root, f"garbage word {word!r} is also the phrase of {seen[word]!r}")
+        if table.distress is not None:
+            for word in set(table.garbage) & set(table.distress.words):
+                raise self.fail(root, f"garbage word {word!r} is also a distress word")
+            for phrase in table.distress.phrases:
+                if phrase in seen:
+                    raise self.fail(root, f"distress phrase {phrase!r} is also the phrase of "
+                                    f"{seen[phrase]!r}")

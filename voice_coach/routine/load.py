@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from voice_coach.errors import UserError
 from voice_coach.routine.model import (
@@ -22,6 +22,8 @@ from voice_coach.routine.model import (
     Pause,
     Repeat,
     Routine,
+    Safety,
+    SafetyLine,
     Say,
     Section,
     Sides,
@@ -34,18 +36,21 @@ MAX_SECONDS = 3600.0
 MAX_COUNTDOWN = 10
 """Longest spoken countdown, in seconds (numbers said one per second)."""
 
-TOP_KEYS = ("id", "title", "language", "rate", "estimated_minutes", "description", "sections",
-            "closing")
+TOP_KEYS = ("id", "title", "language", "rate", "estimated_minutes", "description", "safety",
+            "sections", "closing")
+SAFETY_KEYS = ("first", "again", "effort")
+"""The lines of a routine's ``safety:`` (model.Safety), each optional."""
 BLOCK_OPTIONS: dict[str, tuple[str, ...]] = {
-    "say": (),
-    "pause": (),
-    "breathe": ("inhale", "exhale", "hold", "cues", "hold_cue", "spoken"),
-    "hold": ("countdown", "text"),
-    "repeat": ("blocks",),
+    "say": ("effortful",),
+    "pause": ("effortful",),
+    "breathe": ("inhale", "exhale", "hold", "cues", "hold_cue", "spoken", "effortful"),
+    "hold": ("countdown", "text", "effortful"),
+    "repeat": ("blocks", "effortful"),
     "sides": ("blocks",),
-    "section": ("blocks",),
+    "section": ("blocks", "effortful"),
 }
-"""Each block kind (a block's first key) and the option keys allowed after it."""
+"""Each block kind (a block's first key) and the option keys allowed after it. ``effortful:
+true`` puts the routine's effort line before the block (at the start of a section)."""
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 T = TypeVar("T")
@@ -153,7 +158,20 @@ class _Loader:
             if "description" in get else "",
             closing=self._try("", r.text, get["closing"], "the closing words")
             if "closing" in get else "",
+            safety=self._try(Safety(), self.safety, get["safety"]) if "safety" in get
+            else Safety(),
         )
+
+    def safety(self, node: Node) -> Safety:
+        r = self.r
+        keys = r.mapping(node, "the safety lines")
+        for name, (key, _) in keys.items():
+            if name not in SAFETY_KEYS:
+                raise r.error(key, f"unknown key '{name}' in safety; expected one of "
+                                   f"{', '.join(SAFETY_KEYS)}")
+        lines = {name: self._text(value, f"the {name} safety line", _Where())
+                 for name, (_, value) in keys.items()}
+        return Safety(**lines)
 
     def sections(self, node: Node) -> tuple[Section, ...]:
         result: list[Section] = []
@@ -173,13 +191,27 @@ class _Loader:
         return tuple(result)
 
     def blocks(self, node: Node, what: str, where: _Where) -> tuple[Block, ...]:
-        out = []
+        out: list[Block] = []
         for item in self._items(node, what):
             block = self._try(None, self.block, item, where)
             assert not isinstance(block, Section)  # block() refuses sections off the top level
             if block is not None:
+                if self._effortful(item):
+                    out.append(SafetyLine("effort"))
                 out.append(block)
         return tuple(out)
+
+    def _effortful(self, node: Node) -> bool:
+        """The block's ``effortful:`` option (a wrong value is noted by ``block``)."""
+        if not isinstance(node, MappingNode):
+            return False
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == "effortful":
+                try:
+                    return self.r.flag(value, "effortful")
+                except LocatedError:
+                    return False
+        return False
 
     def block(self, node: Node, where: _Where) -> Block | Section:
         r = self.r
@@ -208,7 +240,10 @@ class _Loader:
         if kind == "section" and not where.top_level:
             raise r.error(node, "a section can only appear in the top-level 'sections' list")
         value = keys[kind][1]
-        options = {name: v for name, (_, v) in keys.items() if name in allowed}
+        options = {name: v for name, (_, v) in keys.items()
+                   if name in allowed and name != "effortful"}
+        if "effortful" in keys:
+            self._try(False, r.flag, keys["effortful"][1], "effortful")
         block: Block | Section = getattr(self, "_" + kind)(node, value, options, where)
         return block
 
@@ -239,7 +274,8 @@ class _Loader:
         title = self._try("", self._text, value, "a section title", where)
         inner = _Where(in_sides=where.in_sides)
         return Section(title, self._inner_blocks(node, "section", options,
-                                                 f"section '{title}' blocks", inner))
+                                                 f"section '{title}' blocks", inner),
+                       self._effortful(node))
 
     def _say(self, node: Node, value: Node, options: dict[str, Node], where: _Where) -> Say:
         return Say(self._text(value, "the words to say", where))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import overload
+from typing import Literal, overload
+
+from voice_coach.core import replies
 
 SIDES: tuple[str, ...] = ("right", "left")
 """Sides a ``sides`` block may name, in their default order."""
@@ -85,7 +87,15 @@ class Sides:
     ``{Side}``, ``{other_side}``, ``{Other_side}``."""
 
 
-Block = Say | Pause | Breathe | Hold | Repeat | Sides
+@dataclass(frozen=True)
+class SafetyLine:
+    """Where the routine's safety line of ``kind`` is said (docs/safety.md): placed by the
+    compiler ("first") and before ``effortful`` sections and blocks ("effort")."""
+
+    kind: Literal["first", "effort"]
+
+
+Block = Say | Pause | Breathe | Hold | Repeat | Sides | SafetyLine
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,22 @@ class Section:
     """Spoken by "status" and shown in progress lines."""
     blocks: tuple[Block, ...]
     """Top-level blocks; a cue's ``step`` is the index of its block in this tuple."""
+    effortful: bool = False
+    """Hard work (a long hold, strength): the routine's effort line opens the section."""
+
+
+@dataclass(frozen=True)
+class Safety:
+    """What the coach says so that nobody works through pain (docs/safety.md)."""
+
+    first: str = replies.SAFETY_FIRST
+    """Before the first movement of a session that starts at the beginning (the compiler
+    puts it right after the routine's opening)."""
+    again: str = replies.SAFETY_AGAIN
+    """Short form, said by the Session when a session starts anywhere else (resumed, from a
+    chosen section) or jumps past the first line before it was heard."""
+    effort: str = replies.SAFETY_EFFORT
+    """Before each effortful section or block."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +146,8 @@ class Routine:
     """Optional one-paragraph description."""
     closing: str = ""
     """Said once the routine is complete ("Sleep well."); empty: the coach's generic line."""
+    safety: Safety = Safety()
+    """The routine's safety lines (its ``safety:`` key, else the coach's own)."""
 
 
 PLACEHOLDERS: tuple[str, ...] = ("side", "Side", "other_side", "Other_side")
@@ -163,5 +191,5 @@ def fill_block(block: Block | Section, side: str) -> Block | Section:
             return replace(block, blocks=tuple(fill_block(b, side) for b in block.blocks))
         case Section():
             return Section(fill_text(block.title, side),
-                           tuple(fill_block(b, side) for b in block.blocks))
+                           tuple(fill_block(b, side) for b in block.blocks), block.effortful)
     return block

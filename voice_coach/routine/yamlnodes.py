@@ -127,6 +127,13 @@ class NodeReader:
             raise self.error(node, f"{what} is {value}; it must be from {low} to {high}")
         return value
 
+    def flag(self, node: Node, what: str) -> bool:
+        """true or false."""
+        value = self._scalar(node)
+        if not isinstance(value, bool):
+            raise self.error(node, f"{what} must be true or false, found {node_kind(node)}")
+        return value
+
     def slug(self, node: Node, what: str) -> str:
         value = self.text(node, what)
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):

@@ -4,12 +4,19 @@ In order: said on its own, not the rest of a sentence the recognizer split at a 
 (CONTINUATION_S) -> a voice in the words (speech_check.py: Silero) -> not over the coach
 before the cancellers have learned the room (ECHO_LEARNING_S) -> the echo gate (echo_gate.py:
 residual level, what the coach itself said then).
+
+A distress pause (parser.py) skips the first check, a cry comes after any words, and is
+echo only when the coach said each of its distress words then. A command that continues
+other speech but holds a distress word ("I need to | stop") is a distress pause: the whole
+sentence was a cry. A pause or stop that starts within CONTINUATION_S of the end of a pause is
+the rest of it ("ow | stop", "stop | stop"), one cry, not obeyed twice: a second "pause"
+would only say "Already paused", and a "stop" would end the session the user asked to pause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -103,6 +110,7 @@ class Acceptance:
         """Whether commands taken for the coach's own voice are rejected."""
         self._playback_heard = 0  # samples of audible playback fed to the cancellers
         self._other: _Other | None = None
+        self._pause_end: float | None = None  # mic time the last accepted pause ended
 
     def played(self, reference: np.ndarray) -> None:
         """The cancellers were fed this stretch of playback."""
@@ -118,18 +126,39 @@ class Acceptance:
             self._other = _Other(clock.mic_time(hyp.end), hyp.text, clock.samples(hyp.words),
                                  clock.spans(hyp.words), unlearned)
 
-    def rejection(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock,
-                  playback: ReferenceBuffer | None, parser: CommandParser,
-                  coach: ReferenceDecoder) -> str:
-        """Why ``parsed`` (what ``hyp`` parsed to) is not the user's own command, or "" to obey
-        it; ``coach`` decodes the playback with the parser's phrases."""
-        why = self._continues_other_speech(hyp, clock)
+    def judge(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock,
+              playback: ReferenceBuffer | None, parser: CommandParser,
+              coach: ReferenceDecoder) -> ParsedCommand | str:
+        """The command to obey for ``parsed`` (what ``hyp`` parsed to), or why it is not the
+        user's own; ``coach`` decodes the playback with the parser's phrases."""
+        why = self._continues_pause(hyp, parsed, clock)
         if why:
             return why
+        if not parsed.distress:
+            why = self._continues_other_speech(hyp, clock)
+            if why and not parser.table.distress_words(parsed.text.split()):
+                return why
+            if why:  # the rest of a sentence with a cry in it ("I need to | stop"): a cry
+                parsed = replace(parsed, command="pause", distress=True)
         if not self.speech.voiced(*clock.samples(hyp.words)):
             return "no voice in it, only sound"
-        return self._learning_echo(hyp, clock, playback) or \
+        why = self._learning_echo(hyp, clock, playback) or \
             self._echo_verdict(hyp, parsed, clock, playback, parser, coach)
+        if why:
+            return why
+        if parsed.command == "pause":
+            self._pause_end = clock.mic_time(hyp.end)
+        return parsed
+
+    def _continues_pause(self, hyp: Hypothesis, parsed: ParsedCommand,
+                         clock: WordClock) -> str:
+        if self._pause_end is None or parsed.command not in ("pause", "stop") \
+                or not hyp.words:
+            return ""
+        gap = clock.mic_time(hyp.words[0].start) - self._pause_end
+        if gap >= CONTINUATION_S:
+            return ""
+        return f"the rest of a pause, {gap:.2f} s after it"
 
     def _continues_other_speech(self, hyp: Hypothesis, clock: WordClock) -> str:
         other = self._other
@@ -188,6 +217,13 @@ class Acceptance:
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
             [p for p, c in table.phrase_map().items() if c == command]
+        if parsed.distress:
+            # A cry is the coach's own words ("stop if it hurts") when the coach said each of
+            # its distress words then; one the coach did not say is the user's.
+            phrases = []
+            cry = set(table.distress_words(parsed.text.split()))
+            if coach_text and cry <= set(coach_text.split()):
+                return f"echo: coach said {' '.join(sorted(cry))!r} ({coach_text!r})"
         why = verdict(command, parsed.confidence, Evidence(echo_dbfs, residual_db, coach_text),
                       phrases, self.gate, table.min_confidence(command))
         return f"echo: {why}" if why else ""

@@ -13,6 +13,7 @@ signal would have is decoded a second time from that later start (``Hypothesis.a
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,7 @@ class SphinxRecognizer:
         self._samples = 0  # samples handed to the endpointer so far
         self._in_utt = False
         self._utt_start = 0.0
+        self._last_end = 0.0  # stream time the last hypothesis's last word ended
 
     @property
     def time(self) -> float:
@@ -99,7 +101,7 @@ class SphinxRecognizer:
         n = len(data) // self._frame * self._frame
         for i in range(0, n, self._frame):
             s = slice(i, i + self._frame)
-            hyp = self._frame_in(data[s].tobytes(), opening[s], gate[s])
+            hyp = self._fresh(self._frame_in(data[s].tobytes(), opening[s], gate[s]))
             if hyp is not None:
                 out.append(hyp)
         self._pending, self._pending_vad, self._pending_onset = data[n:], gate[n:], opening[n:]
@@ -110,7 +112,7 @@ class SphinxRecognizer:
         if not self._in_utt:
             return []
         self._in_utt = False
-        hyp = self._finish(self.time - self._silent * self._frame / SAMPLE_RATE)
+        hyp = self._fresh(self._finish(self.time - self._silent * self._frame / SAMPLE_RATE))
         return [hyp] if hyp is not None else []
 
     def reset(self) -> None:
@@ -183,6 +185,32 @@ class SphinxRecognizer:
         # WAV file or a muted mic); a few LSB of fixed dither keep it honest.
         samples = frame.astype(np.int32) + self._dither
         return bool(vad.is_speech(np.clip(samples, -32768, 32767).astype(np.int16).tobytes()))
+
+    def _fresh(self, hyp: Hypothesis | None) -> Hypothesis | None:
+        """``hyp`` without the words the last hypothesis already held: an utterance opens
+        with LOOKBACK_FRAMES of look-back, which can hold the end of the previous one, and its
+        last vowel decodes again as a word of its own ("continue" | "ow")."""
+        if hyp is None:
+            return None
+        done = self._last_end
+        words = tuple(w for w in hyp.words if (w.start + w.end) / 2 >= done)
+        if words:
+            self._last_end = words[-1].end
+        if len(words) == len(hyp.words):
+            return hyp
+        alternative = self._fresh_alternative(hyp.alternative, done)
+        if not words:
+            return None
+        return replace(hyp, text=" ".join(w.word for w in words), words=words,
+                       start=max(hyp.start, words[0].start), alternative=alternative)
+
+    @staticmethod
+    def _fresh_alternative(hyp: Hypothesis | None, done: float) -> Hypothesis | None:
+        if hyp is None:
+            return None
+        words = tuple(w for w in hyp.words if (w.start + w.end) / 2 >= done)
+        return replace(hyp, text=" ".join(w.word for w in words), words=words,
+                       start=max(hyp.start, words[0].start)) if words else None
 
     def _finish(self, end: float) -> Hypothesis | None:
         late = self._late_start

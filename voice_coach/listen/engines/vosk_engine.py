@@ -9,6 +9,7 @@ missing from the model's vocabulary are an error: Vosk would silently drop them.
 from __future__ import annotations
 
 import json
+import logging
 import struct
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,8 @@ from voice_coach.commands import normalize
 from voice_coach.errors import UserError
 from voice_coach.listen.engines.base import Hypothesis, Word, as_int16
 from voice_coach.listen.phrases import PhraseTable
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_WORDS = ("[unk]", "<UNK>")
 _SYMBOL_TABLE_MAGIC = struct.pack("<i", 2125658996)  # OpenFst SymbolTable header
@@ -76,16 +79,24 @@ so repeats give commands more prior mass than any single garbage word."""
 
 def grammar(table: PhraseTable, vocabulary: frozenset[str],
             repeats: int = PHRASE_REPEATS) -> list[str]:
-    """The JSON grammar list for ``table``; UserError if a phrase word is unknown."""
+    """The JSON grammar list for ``table``; UserError if a command phrase word is unknown.
+    Distress phrasings with an unknown word are left out (logged): the commands must work
+    with any model, and the distress words the model knows still count anywhere."""
+    distress = set(table.distress_phrases())
+    phrases = [p for p in table.all_phrases()
+               if p not in distress or not vocabulary or set(p.split()) <= vocabulary]
     if vocabulary:
-        missing = sorted(w for w in table.vocabulary() if w not in vocabulary)
+        missing = sorted({w for p in phrases for w in p.split() if w not in vocabulary})
         if missing:
             where = table.path or table.language
             raise UserError(f"{where}: words not in the Vosk model vocabulary: "
                             f"{' '.join(missing)}")
+    if dropped := sorted(distress - set(phrases)):
+        log.warning("distress phrasings the Vosk model cannot say, not listened for: %s",
+                    ", ".join(dropped))
     garbage = [w for w in table.garbage if not vocabulary or w in vocabulary]
     unknown = [w for w in UNKNOWN_WORDS if w in vocabulary][:1]
-    return [*table.all_phrases() * repeats, *garbage, *unknown]
+    return [*phrases * repeats, *garbage, *unknown]
 
 
 class VoskRecognizer:
