@@ -166,7 +166,7 @@ def test_a_rendered_session_from_a_chosen_section_says_it(tmp_path: Path) -> Non
     # The real app path: `simulate --from-section` renders with Piper and logs what was said.
     log = tmp_path / "events.jsonl"
     assert main(["simulate", "lower-back-hip", "--from-section", "6", "--to",
-                 str(tmp_path / "out.wav"), "--log", str(log), "--max-seconds", "14"]) == 0
+                 str(tmp_path / "out.wav"), "--log", str(log), "--max-seconds", "45"]) == 0
     said = [e["detail"]["text"] for e in map(json.loads, log.read_text().splitlines())
             if e["kind"] == "say"]
     assert said[0] == f"Continuing at section 6 of 10, Right clamshells. {replies.SAFETY_AGAIN}"

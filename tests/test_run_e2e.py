@@ -120,7 +120,7 @@ def test_pause_mid_sentence_silences_the_coach_and_resume_says_it_again(
                  retry_s=0.8, tries=3),
         UserLine("resume", after="say:I've paused.", delay=7.0),
     ], tmp_path / "state", synthesizer)
-    scene.driver.run(100.0, until=lambda: scene.user.done and scene.player.time > 60.0)
+    scene.driver.run(110.0, until=lambda: scene.user.done and scene.player.time > 85.0)
     log = scene.log
     assert heard(log)[:4] == ["wake", ROUTINE, "pause", "resume"]
     paused = first(log, "state", state="paused")
