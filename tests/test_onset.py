@@ -94,7 +94,9 @@ def test_an_utterance_opened_early_is_decoded_again_from_where_the_gate_opens_it
     [early] = _decode(pcm, gate, pcm)
     assert early.text.endswith("pause") and early.text != "pause"
     assert early.start < 1.0 + len(residual) / 16000 / 2
-    assert early.alternative is not None and early.alternative.text == "pause"
+    # Ends on the command (a faint "ow" from the residual may lead it: the cries are in the
+    # grammar now, and the parser judges the words).
+    assert early.alternative is not None and early.alternative.text.split()[-1] == "pause"
     assert early.start < early.alternative.start <= voice_at
     assert (early.alternative.end, early.alternative.decided) == (early.end, early.decided)
     [gated] = _decode(pcm, gate, None)  # opened on the gate alone: nothing to decode again

@@ -36,11 +36,13 @@ def test_demo_prints_the_event_log_and_writes_a_stereo_wav(
     first = slice(int(1.5 * 16000), int(2.3 * 16000))
     assert np.sqrt(np.mean(mic[first] ** 2)) > 0.02 > np.sqrt(np.mean(coach[first] ** 2))
     # Levels of a real bedside microphone set up as the README advises: the user's words
-    # peak around -12 dBFS, the coach's echo (10-11 s, the coach alone) no higher, and the
+    # peak around -12 dBFS, the coach's echo no higher, and the
     # loudest moment stays well clear of full scale (no clipping).
     assert peak_db(mic) < -3.0
     assert -16.0 < peak_db(mic[first]) < -8.0
-    assert -24.0 < peak_db(mic[16000 * 10:16000 * 11]) < -8.0
+    # The coach alone: the second of 8-20 s where the coach is loudest (its pace sets where).
+    second = max(range(8, 20), key=lambda k: float(np.mean(coach[16000 * k:16000 * (k + 1)] ** 2)))
+    assert -24.0 < peak_db(mic[16000 * second:16000 * (second + 1)]) < -8.0
     # The coach's speech is on the right and its echo on the left, a few ms later.
     assert np.sqrt(np.mean(coach**2)) > 0.02
     # Measured where the coach talks most, between 8 and 20 s (not in a pause between lines).

@@ -31,7 +31,7 @@ def cues():
 def scripted(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, int, list[dict]]:
     out = tmp_path_factory.mktemp("sim")
     wav, log = out / "out.wav", out / "events.jsonl"
-    code = main(["simulate", "lower-back-hip", "--script", "4:pause,12:resume,45:next",
+    code = main(["simulate", "lower-back-hip", "--script", "4:pause,14:resume,45:next",
                  "--to", str(wav), "--log", str(log), "--max-seconds", "70"])
     assert code == 0
     audio, rate = read_wav(wav)
