@@ -35,6 +35,12 @@ def test_demo_prints_the_event_log_and_writes_a_stereo_wav(
     # The user's first words (at 1.5 s, before the coach ever spoke) are on the mic only.
     first = slice(int(1.5 * 16000), int(2.3 * 16000))
     assert np.sqrt(np.mean(mic[first] ** 2)) > 0.02 > np.sqrt(np.mean(coach[first] ** 2))
+    # Levels of a real bedside microphone set up as the README advises: the user's words
+    # peak around -12 dBFS, the coach's echo (10-11 s, the coach alone) no higher, and the
+    # loudest moment stays well clear of full scale (no clipping).
+    assert peak_db(mic) < -3.0
+    assert -16.0 < peak_db(mic[first]) < -8.0
+    assert -24.0 < peak_db(mic[16000 * 10:16000 * 11]) < -8.0
     # The coach's speech is on the right and its echo on the left, a few ms later.
     assert np.sqrt(np.mean(coach**2)) > 0.02
     lag = int(np.argmax(np.correlate(mic[16000 * 10:16000 * 11],
@@ -43,3 +49,7 @@ def test_demo_prints_the_event_log_and_writes_a_stereo_wav(
     # The demo used a temporary state folder: nothing was saved for the real user.
     assert main(["history"]) == 0
     assert "no sessions yet" in capsys.readouterr().out
+
+
+def peak_db(x: np.ndarray) -> float:
+    return float(20 * np.log10(max(float(np.max(np.abs(x))), 1e-10)))

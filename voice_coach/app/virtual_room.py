@@ -45,6 +45,21 @@ class DirectMic:
 
 
 @dataclass(frozen=True)
+class CaptureGain:
+    """A microphone with its capture gain set (as with alsamixer) and a converter that clips
+    at full scale, as a real one does."""
+
+    gain_db: float
+
+    def read(self, block: np.ndarray, start_time: float) -> np.ndarray:
+        scaled = np.asarray(block, np.float32) * np.float32(10 ** (self.gain_db / 20))
+        return np.clip(scaled, -1.0, 1.0)
+
+    def reopen(self, now: float) -> None:
+        return None
+
+
+@dataclass(frozen=True)
 class UserLine:
     """Something the simulated user says, when a trigger has been seen in the event log."""
 

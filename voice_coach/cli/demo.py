@@ -13,6 +13,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,13 @@ DEMO_LINES: tuple[UserLine, ...] = (
 like a person who is not obeyed, they say a line again (the listener misses some commands).
 Each trigger is a moment that always follows the previous line being obeyed: a coach line
 may already have gone by while the user was still saying the previous command again."""
+
+
+DEMO_CAPTURE_GAIN_DB = -10.0
+"""The demo microphone's capture gain, set as the README advises for a real one: the user's
+words (Festival's full-scale voices) peak around -12 dBFS at the mic, as do the coach's
+echoes, well clear of clipping. The room itself is shared with the tests and the soak bench,
+whose levels stay as they are."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace, config: Config,
              home: BrokerSettings | None = None) -> int:
-    from voice_coach.app.virtual_scene import StereoSink, build_scene
+    from voice_coach.app.virtual_scene import StereoSink
 
     started = time.monotonic()
     printer = EventPrinter(verbose=args.verbose)
@@ -90,8 +98,7 @@ def run_demo(args: argparse.Namespace, config: Config,
 
         lines = home_lines(DEMO_LINES)
     with tempfile.TemporaryDirectory(prefix="voice-coach-demo-") as tmp:
-        scene = build_scene(config, lines, state_dir=Path(tmp) / "state",
-                            on_log=printer)
+        scene = demo_scene(config, lines, Path(tmp) / "state", printer)
         bridge = start_home(scene, home) if home is not None else None
         sink = StereoSink(args.to, scene.room.rate_out, scene.player.sample_rate) \
             if args.to is not None else None
@@ -121,6 +128,16 @@ def run_demo(args: argparse.Namespace, config: Config,
               f"the user said {said}", file=sys.stderr)
         return 1
     return 0
+
+
+def demo_scene(config: Config, lines: Sequence[UserLine], state_dir: Path,
+               on_log: Callable[[LogEntry], None] | None = None) -> Scene:
+    """The demo's simulated room, user and microphone around the real daemon."""
+    from voice_coach.app.virtual_room import CaptureGain
+    from voice_coach.app.virtual_scene import build_scene
+
+    return build_scene(config, lines, state_dir=state_dir, on_log=on_log,
+                       mic=CaptureGain(DEMO_CAPTURE_GAIN_DB))
 
 
 def start_home(scene: Scene, settings: BrokerSettings) -> HomeBridge:

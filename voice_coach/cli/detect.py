@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "detect",
         help="find spoken commands in a recording (runs the live listener offline)",
-        description="Run the listener on MIC.wav (any rate); with --reference, on what the "
-                    "speaker played too, for echo handling. One line per command heard.",
+        description="Run the listener on MIC.wav (WAV, FLAC, ...: any rate and sample width); "
+                    "with --reference, on what the speaker played too, for echo handling. "
+                    "One line per command heard.",
     )
     parser.add_argument("mic", type=Path, metavar="MIC.wav", help="microphone recording")
     parser.add_argument("--reference", type=Path, default=None, metavar="REF.wav",
@@ -42,12 +44,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from voice_coach.audio_file import read_audio
     from voice_coach.listen.build import build_listener
     from voice_coach.listen.resample import to_mono_float32
-    from voice_coach.listen.sources import read_wav
 
-    mic, mic_rate = read_wav(args.mic)
-    reference = read_wav(args.reference) if args.reference is not None else None
+    recording = read_audio(args.mic)
+    for warning in recording.quality_warnings():
+        print(f"voice-coach: warning: {warning}", file=sys.stderr)
+    mic, mic_rate = recording.samples, recording.rate
+    reference = None
+    if args.reference is not None:
+        played = read_audio(args.reference)
+        reference = played.samples, played.rate
     config = load_config(args.config)
     changes: dict[str, Any] = {}  # Config fields, each of its own type
     if args.model is not None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from voice_coach.config import add_config_argument, load_config
+from voice_coach.errors import UserError
 from voice_coach.routine.catalog import RoutineInfo, list_routines
 
 
@@ -24,14 +25,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     user_dir = args.routines_dir or load_config(args.config).routines_dir
+    if args.routines_dir is not None and not user_dir.is_dir():
+        # A folder named on the command line that is not there is most likely a typo.
+        why = "is not a folder" if user_dir.exists() else "no such folder"
+        raise UserError(f"--routines-dir {user_dir}: {why}")
     infos = list_routines(user_dir)
     good = [info for info in infos if info.error is None]
     for line in format_table(good):
         print(line)
-    if not any(info.source == "user" for info in infos):
+    if not user_dir.is_dir():
+        print(f"(no routines of your own: the folder {user_dir} does not exist yet)")
+    elif not any(info.source == "user" for info in infos):
         print(f"(no routines of your own in {user_dir})")
     for info in infos:
-        if info.error is not None:
+        if info.clashes:
+            print(f"voice-coach: skipped routine: {info.error}", file=sys.stderr)
+        elif info.error is not None:
             print(f"voice-coach: skipped broken routine: {info.error}", file=sys.stderr)
     return 0
 
@@ -39,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
 def format_table(infos: list[RoutineInfo]) -> list[str]:
     """Aligned rows: id, title, length, source."""
     rows = [("ID", "TITLE", "LENGTH", "SOURCE")]
-    rows += [(i.id, i.title, f"{round(i.minutes or 0)} min", i.source) for i in infos]
+    rows += [(i.id, i.title, f"{round(i.minutes or 0)} min",
+              "user, replaces bundled" if i.replaces else i.source) for i in infos]
     widths = [max(len(row[col]) for row in rows) for col in range(3)]
     return [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}".rstrip()
             for r in rows]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import queue
 import time
-import wave
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 from voice_coach.audio import BLOCK_SECONDS, LISTEN_RATE
 from voice_coach.errors import UserError
 from voice_coach.speech.clock import OffsetHold
+from voice_coach.speech.wav import read_wav
 
 
 class AudioSource(Protocol):
@@ -31,36 +31,6 @@ class AudioSource(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """A whole 8/16/24/32-bit PCM WAV as float32 mono and its rate; UserError if unreadable."""
-    try:
-        with wave.open(str(path), "rb") as wav:
-            rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
-            data = wav.readframes(wav.getnframes())
-    except (OSError, wave.Error, EOFError) as exc:
-        why = str(exc) or "truncated or not a WAV file"
-        raise UserError(f"{path}: not a readable WAV file ({why})", exit_code=2) from None
-    if rate <= 0 or channels <= 0 or width not in (1, 2, 3, 4):
-        raise UserError(f"{path}: unsupported WAV format ({width * 8}-bit, {channels} ch, "
-                        f"{rate} Hz)", exit_code=2)
-    return _pcm_to_float(data, width, channels), rate
-
-
-def _pcm_to_float(data: bytes, width: int, channels: int) -> np.ndarray:
-    if width == 1:
-        x = (np.frombuffer(data, np.uint8).astype(np.float32) - 128.0) / 128.0
-    elif width == 3:
-        raw = np.frombuffer(data, np.uint8).reshape(-1, 3).astype(np.int32)
-        ints = raw[:, 0] | (raw[:, 1] << 8) | (raw[:, 2] << 16)
-        x = (np.where(ints >= 1 << 23, ints - (1 << 24), ints) / float(1 << 23)).astype(
-            np.float32)
-    else:
-        dtype = "<i2" if width == 2 else "<i4"
-        x = np.frombuffer(data, dtype).astype(np.float32) / float(1 << (8 * width - 1))
-    x = x[: len(x) // channels * channels]
-    return x.reshape(-1, channels).mean(axis=1).astype(np.float32) if channels > 1 else x
 
 
 class WavSource:

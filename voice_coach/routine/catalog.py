@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +31,10 @@ class RoutineInfo:
     """Shipped with voice-coach, or from the user's routines folder."""
     error: str | None = None
     """One-line validation error; the routine cannot be played while this is set."""
+    replaces: Path | None = None
+    """The bundled routine file this user routine replaces (same id), if any."""
+    clashes: tuple[Path, ...] = ()
+    """Other files in the same folder with this id: none of them can be played by id."""
 
 
 def bundled_dir() -> Path:
@@ -66,10 +70,34 @@ def list_routines(user_dir: Path | None = None) -> list[RoutineInfo]:
     A user routine with the same id as a bundled one replaces it, as in ``resolve_routine``.
     """
     user = default_user_dir() if user_dir is None else Path(user_dir)
-    mine = [routine_info(p, "user") for p in routine_files(user)]
-    replaced = {info.id for info in mine if info.error is None}
+    mine = without_clashes([routine_info(p, "user") for p in routine_files(user)])
     bundled = [routine_info(p, "bundled") for p in routine_files(bundled_dir())]
+    replaced = {info.id for info in mine if info.error is None or info.clashes}
+    by_id = {info.id: info.path for info in bundled if info.error is None}
+    mine = [replace(info, replaces=by_id.get(info.id)) if info.error is None else info
+            for info in mine]
     return [info for info in bundled if info.id not in replaced] + mine
+
+
+def without_clashes(infos: list[RoutineInfo]) -> list[RoutineInfo]:
+    """Mark routines of one folder that share an id as unplayable, naming each other.
+
+    Picking one of them would play a routine the user may not have meant, silently.
+    """
+    paths: dict[str, list[Path]] = {}
+    for info in infos:
+        if info.error is None:
+            paths.setdefault(info.id, []).append(info.path)
+    out = []
+    for info in infos:
+        others = tuple(p for p in paths.get(info.id, []) if p != info.path)
+        if info.error is None and others:
+            names = ", ".join(str(p) for p in others)
+            info = replace(info, clashes=others,
+                           error=f"{info.path}: id '{info.id}' is also used by {names}; "
+                                 "give each routine its own 'id:'")
+        out.append(info)
+    return out
 
 
 def resolve_routine(name_or_path: str, user_dir: Path | None = None) -> Path:
@@ -84,8 +112,13 @@ def resolve_routine(name_or_path: str, user_dir: Path | None = None) -> Path:
     infos = list_routines(user_dir)
     # Ids first (user routines come after bundled ones, so search from the end), then file
     # names; a broken file is returned too, so that loading it reports its FILE:LINE error.
-    for matches in (lambda i: i.id == name_or_path, lambda i: i.path.stem == name_or_path):
-        found = [info for info in infos if matches(info)]
+    by_id = [info for info in infos if info.id == name_or_path]
+    if by_id and by_id[-1].clashes:
+        files = ", ".join(str(p) for p in (by_id[-1].path, *by_id[-1].clashes))
+        raise UserError(f"routine id '{name_or_path}' is used by more than one file "
+                        f"({files}); give each its own 'id:' or name the file to play")
+    by_name = [info for info in infos if info.path.stem == name_or_path]
+    for found in (by_id, by_name):
         if found:
             return found[-1].path
     listing = ", ".join(sorted({info.id for info in infos if info.error is None})) or "none"

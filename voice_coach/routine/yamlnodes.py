@@ -30,18 +30,32 @@ def node_kind(node: Node) -> str:
     return f"'{node.value}'"
 
 
+class LocatedError(UserError):
+    """A one-line "FILE:LINE:COL: message" error that remembers where it points."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.where = (line, column)
+
+
 class NodeReader:
-    """Reads nodes of one file; ``error`` builds the one-line UserError."""
+    """Reads nodes of one file; ``error`` builds the one-line error.
+
+    Problems that do not stop reading (a duplicate key) are kept in ``problems`` so that
+    one pass over a file can report every mistake in it.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.problems: list[LocatedError] = []
         self._constructor = SafeConstructor()
 
-    def error(self, node: Node | yaml.Mark | None, message: str) -> UserError:
+    def error(self, node: Node | yaml.Mark | None, message: str) -> LocatedError:
         mark = node.start_mark if isinstance(node, Node) else node
         if mark is None:
-            return UserError(f"{self.path}: {message}")
-        return UserError(f"{self.path}:{mark.line + 1}:{mark.column + 1}: {message}")
+            return LocatedError(f"{self.path}: {message}")
+        return LocatedError(f"{self.path}:{mark.line + 1}:{mark.column + 1}: {message}",
+                            mark.line + 1, mark.column + 1)
 
     def compose(self, text: str) -> Node | None:
         try:
@@ -58,17 +72,21 @@ class NodeReader:
             raise self.error(None, f"invalid YAML: {exc}") from None
 
     def mapping(self, node: Node, what: str) -> dict[str, tuple[Node, Node]]:
-        """Keys of a mapping node -> (key node, value node); duplicate keys are errors."""
+        """Keys of a mapping node -> (key node, value node).
+
+        A duplicate key is a problem (kept in ``problems``); its first value is used.
+        """
         if not isinstance(node, MappingNode):
             raise self.error(node, f"expected {what} (a mapping of key: value), "
                                    f"found {node_kind(node)}")
         result: dict[str, tuple[Node, Node]] = {}
         for key, value in node.value:
             if not isinstance(key, ScalarNode):
-                raise self.error(key, f"expected a plain key in {what}")
-            if key.value in result:
-                raise self.error(key, f"duplicate key '{key.value}' in {what}")
-            result[key.value] = (key, value)
+                self.problems.append(self.error(key, f"expected a plain key in {what}"))
+            elif key.value in result:
+                self.problems.append(self.error(key, f"duplicate key '{key.value}' in {what}"))
+            else:
+                result[key.value] = (key, value)
         return result
 
     def sequence(self, node: Node, what: str) -> list[Node]:

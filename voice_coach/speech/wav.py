@@ -1,4 +1,4 @@
-"""WAV files: an atomic streaming writer (16-bit PCM) and a forgiving-but-strict reader."""
+"""WAV files: an atomic streaming writer (16-bit PCM); reading goes through libsndfile."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from types import TracebackType
 
 import numpy as np
 
+from voice_coach.audio_file import read_audio
 from voice_coach.errors import UserError
 from voice_coach.paths import usual_file_mode
 
@@ -111,46 +112,7 @@ class WavWriter:
 
 
 def read_wav(path: Path | str) -> tuple[np.ndarray, int]:
-    """Read an integer-PCM WAV as float32 mono in -1..1 (channels averaged), with its rate.
-
-    Raises UserError naming the file when it is missing, not a WAV, or in a format the
-    standard library cannot read (e.g. float or compressed WAV; convert with
-    ``sox in.wav -b 16 out.wav``).
-    """
-    path = Path(path)
-    try:
-        with wave.open(str(path), "rb") as wav:
-            channels = wav.getnchannels()
-            width = wav.getsampwidth()
-            rate = wav.getframerate()
-            raw = wav.readframes(wav.getnframes())
-    except FileNotFoundError:
-        raise UserError(f"{path}: audio file not found") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a WAV file") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read audio file ({error.strerror})") from None
-    except (wave.Error, EOFError) as error:
-        raise UserError(f"{path}: not a supported WAV file ({error or 'truncated'}); "
-                        "expected integer PCM, e.g. sox in.wav -b 16 out.wav") from None
-    if channels < 1 or rate <= 0:
-        raise UserError(f"{path}: not a supported WAV file (bad header)")
-    samples = _decode_pcm(raw, width, path)
-    frames = len(samples) // channels
-    samples = samples[: frames * channels].reshape(frames, channels)
-    return samples.mean(axis=1, dtype=np.float32).astype(np.float32), rate
-
-
-def _decode_pcm(raw: bytes, width: int, path: Path) -> np.ndarray:
-    if width == 1:  # 8-bit WAV is unsigned
-        return (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
-    if width == 2:
-        return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    if width == 3:
-        b = np.frombuffer(raw[: len(raw) // 3 * 3], dtype=np.uint8).reshape(-1, 3).astype(np.int32)
-        ints = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
-        return ints.astype(np.float32) / float(1 << 23)
-    if width == 4:
-        return (np.frombuffer(raw, dtype="<i4").astype(np.float64) / 2.0**31).astype(np.float32)
-    raise UserError(f"{path}: not a supported WAV file ({8 * width}-bit samples)")
+    """Any audio file (see :func:`voice_coach.audio_file.read_audio`) as mono float32 and
+    its rate."""
+    audio = read_audio(path)
+    return audio.samples, audio.rate
