@@ -86,13 +86,16 @@ def press_run(folder: Path, presses: int) -> dict[str, Any]:
                 assert wait_for(lambda: ha.state(NODE).get("state") == "speaking", 120), \
                     ha.state(NODE)
                 time.sleep(rng.uniform(0.3, 1.2))  # somewhere inside a sentence
-                count = len(ha.messages)
+                count, mark = len(ha.messages), len(scene.lines)
                 t0 = time.monotonic()
                 ha.publish(f"{topics}/command", "pause")
                 wait_for(lambda: ha.state(NODE).get("state") == "paused", 5)
                 back = next((t for t, topic, p, _r in ha.messages[count:]
                              if topic.endswith("/state") and b'"paused"' in p), None)
-                results.append({"press": t0, "state_ms": (back - t0) * 1000 if back else -1})
+                # The coach's own part: the StopAudio carried out (its log line read here).
+                cut = next((t for t, line in scene.lines[mark:] if "stop-audio" in line), None)
+                results.append({"press": t0, "state_ms": (back - t0) * 1000 if back else -1,
+                                "coach_ms": (cut - t0) * 1000 if cut else -1})
                 time.sleep(2.5)
                 ha.publish(f"{topics}/command", "resume")
             pa, mono = scene.clock()
@@ -112,6 +115,7 @@ def press_run(folder: Path, presses: int) -> dict[str, Any]:
             latencies.append(r["voice_ms"])
     return {"exit": code, "presses": results, "voice_ms": latencies,
             "state_ms": [r["state_ms"] for r in results if r["state_ms"] >= 0],
+            "coach_ms": [r["coach_ms"] for r in results if r["coach_ms"] >= 0],
             "underflows": scene.log.count("underflow")}
 
 
@@ -177,6 +181,7 @@ def main() -> int:
         on = idle_run(Path(tmp) / "on", args.idle_seconds, True)
     lines = [
         f"pause button -> paused state on the broker:  {pct(presses['state_ms'])}",
+        f"pause button -> the coach cuts its voice (StopAudio done): {pct(presses['coach_ms'])}",
         f"pause button -> coach's voice stops at the speaker (incl. 150 ms output latency): "
         f"{pct(presses['voice_ms'])}",
         f"idle, Home Assistant off: CPU {off['cpu_pct']:.2f} % of a core, RSS "
