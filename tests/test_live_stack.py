@@ -91,8 +91,10 @@ def test_a_hold_lasts_its_seconds_on_the_real_stack(tmp_path: Path) -> None:
     rendered = tmp_path / "rendered.wav"
     subprocess.run([sys.executable, "-m", "voice_coach.cli", "play", str(routine), "--to",
                     str(rendered)], check=True, capture_output=True)
+    # Its own state folder: a play to the speaker keeps history, which other tests read.
     scene = LiveScene(tmp_path / "live", command=("play", str(routine), "--device",
-                                                  "vc_speaker"))
+                                                  "vc_speaker", "--state-dir",
+                                                  str(tmp_path / "state")))
     with scene:
         assert scene.daemon is not None
         scene.daemon.wait(60)
