@@ -1,0 +1,1 @@
+"""The user's own voice: enrollment takes (profile.py) and what the listener makes of them."""
