@@ -59,7 +59,7 @@ def test_detect_finds_the_command_at_its_time(recording: tuple[Path, Path, float
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["command"] for line in lines] == ["pause"]
     assert end < lines[0]["time"] < end + 1.0
-    assert set(lines[0]) == {"time", "command", "text", "confidence"}
+    assert set(lines[0]) == {"time", "command", "text", "confidence", "source"}
 
 
 def test_detect_rejects_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,6 +46,9 @@ class Config:
     """Vosk model directory; None = the one installed for ``language`` under ``models_dir``."""
     language: str = "en"
     """Language of the commands and phrases (ISO 639-1 code, e.g. "en", "ko")."""
+    voice_profile: str = "default"
+    """Voice profile (enrolled takes of the user's commands) the listener uses, a name under
+    the state folder's ``voice/``; none enrolled = the recognizer alone."""
     voice: Path | None = None
     """Piper voice (.onnx file with its .onnx.json beside it); None = the bundled voice."""
     rate: float = 1.0
@@ -218,6 +221,8 @@ KEYS: tuple[Key, ...] = (
         "Vosk model folder. Unset = the model installed for `language`\n"
         "(see `voice-coach models list`).", '"~/models/vosk-model-small-en-us-0.15"'),
     Key("listen", "language", _language, 'Language of the spoken commands: "en", "ko", ...'),
+    Key("listen", "voice_profile", _text,
+        "Whose enrolled voice the coach listens for (see `voice-coach enroll`).", '"default"'),
     Key("speech", "voice", _path,
         "Piper voice (.onnx, with its .onnx.json next to it). Unset = the bundled voice.",
         '"~/voices/en_US-lessac-medium.onnx"'),

@@ -176,6 +176,9 @@ def run_live(config: Config, state_dir: Path | None = None,
     mic_index = check_audio(config)
     mic_rate = input_rate(mic_index)
     listener = load_listener(config, mic_rate)
+    from voice_coach.personal.ears import attach
+
+    attach(listener, store.directory, config.voice_profile)
     player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
                     volume=config.volume)
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))

@@ -64,8 +64,11 @@ def build_scene(
 
     if listener is None:
         from voice_coach.listen.build import build_listener
+        from voice_coach.personal.ears import attach
 
-        ears: ListenerLike = build_listener(config)
+        built = build_listener(config)
+        attach(built, state_dir, config.voice_profile)
+        ears: ListenerLike = built
     else:
         ears = listener
     synthesizer = synthesizer or Synthesizer(config.voice)

@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--language", default=None, help='command language, e.g. "en", "ko"')
     parser.add_argument("--mode", choices=("session", "wake"), default="session",
                         help="session: bare commands (default); wake: only the wake phrase")
+    parser.add_argument("--profile", default=None, metavar="NAME|DIR",
+                        help="voice profile of enrolled takes: a name in the state folder or "
+                             "a profile folder (default: config [listen] voice_profile)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     add_config_argument(parser)
     parser.set_defaults(func=run)
@@ -69,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
     if args.language is not None:
         changes["language"] = args.language
     listener = build_listener(replace(config, **changes), mic_rate=mic_rate)
+    from voice_coach import paths
+    from voice_coach.personal.ears import attach
+
+    attach(listener, paths.state_dir(), args.profile or config.voice_profile)
     listener.set_mode(args.mode)
     n_mic = round(BLOCK_S * mic_rate)
     for k in range(0, len(mic), n_mic):
@@ -88,7 +95,8 @@ def _print(heard: list, as_json: bool) -> None:
     for h in heard:
         if as_json:
             print(json.dumps({"time": round(h.time, 3), "command": h.command, "text": h.text,
-                              "confidence": round(h.confidence, 3)}, ensure_ascii=False),
+                              "confidence": round(h.confidence, 3), "source": h.source},
+                             ensure_ascii=False),
                   flush=True)
         else:
             print(f"{h.time:8.2f}  {h.command:8s}  {h.text}  ({h.confidence:.2f})", flush=True)

@@ -10,7 +10,8 @@ detection, a linear canceller for the recognizer, and an onset signal that hears
 voice over the coach sooner: onset.py) -> recognizer restricted to the mode's
 phrases (plus a garbage path) -> strict parser -> the checks that the command was the user's,
 said on its own (acceptance.py). With Vosk, Silero VAD ends utterances early (Vosk waits
-~1 s).
+~1 s). With a voice profile, a template spotter hears the same cleaned signal and is fused
+with the recognizer (spotting.py, personal/fusion.py); without one nothing of it runs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,13 +32,14 @@ from voice_coach.listen.accept.speech_check import SpeechCheck
 from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.front_end import EchoFrontEnd
 from voice_coach.listen.echo.reference import ReferenceBuffer
-from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
+from voice_coach.listen.engines.base import Hypothesis, Recognizer, Word, as_int16
 from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.engines.vad_feed import VadFeed
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
-from voice_coach.listen.parser import CommandParser
+from voice_coach.listen.parser import CommandParser, ParsedCommand
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.resample import Resampler
+from voice_coach.listen.spotting import Spot, Spotter
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,9 @@ class Heard:
     word's)."""
     distress: bool = False
     """A "pause" for a distress word inside the utterance (parser.py), not a whole phrase."""
+    source: str = "recognizer"
+    """"recognizer", "templates" (the user's enrolled takes alone) or "overruled" (the
+    recognizer heard another command; the takes heard this one)."""
 
 
 @dataclass
@@ -102,7 +107,8 @@ class Listener:
     def __init__(self, engine: Engine, table: PhraseTable, *, mic_rate: int = RATE,
                  aec: bool = True, echo_check: bool = True, vad: bool | None = None,
                  linear: bool = True,
-                 gate: GateParams | None = None, floor_scale: float = FLOOR_SCALE) -> None:
+                 gate: GateParams | None = None, floor_scale: float = FLOOR_SCALE,
+                 spotter: Spotter | None = None) -> None:
         self.engine = engine
         """Recognizer kind and model."""
         self.table = command_table(table, floor_scale)
@@ -134,6 +140,8 @@ class Listener:
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
         self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
+        self.spotter = spotter
+        """Template spotter of the user's enrolled takes, None without a profile."""
         self._mode = ListenMode.SESSION
         self._active = self._decoder(ListenMode.SESSION, ())
 
@@ -154,6 +162,8 @@ class Listener:
         decoder.parser.mode = "wake" if mode == ListenMode.WAKE else "session"
         if decoder is not self._active:
             self._active.recognizer.reset()
+        if self.spotter is not None:
+            self.spotter.reset()
         decoder.recognizer.reset()
         decoder.offset = self._cleaned - _samples(decoder.recognizer)
         self._active, self._mode = decoder, mode
@@ -178,7 +188,11 @@ class Listener:
         """End of stream: process what is pending and end the utterance in progress."""
         now = self._expected or 0.0
         heard = self._run(now, final=True)
-        return heard + self._decide(self._active.recognizer.flush(), now)
+        heard += self._decide(self._active.recognizer.flush(), now)
+        if self.spotter is not None:  # the recognizer has said all it will
+            heard += [h for spot in self.spotter.due(2**62)
+                      if (h := self._spotted(spot, now)) is not None]
+        return heard
 
     # ----------------------------------------------------------------- internals
     def _decoder(self, mode: ListenMode, key: ChoiceKey) -> _Decoder:
@@ -277,7 +291,12 @@ class Listener:
             hyps = self._active.recognizer.accept(as_int16(fed.audio))
             if fed.ended and self.engine.flush_on_vad:
                 hyps += self._active.recognizer.flush()
-        return self._decide(hyps, now)
+        if self.spotter is None:
+            return self._decide(hyps, now)
+        self.spotter.feed(out.heard, self._mode)
+        heard = self._decide(hyps, now)
+        return heard + [h for spot in self.spotter.due(self._cleaned)
+                        if (h := self._spotted(spot, now)) is not None]
 
     def report(self) -> None:
         """Log where the echo path and the mic clock stand (also every REPORT_EVERY_S)."""
@@ -303,7 +322,23 @@ class Listener:
                 log.debug("%.2f s: not a command: %s (%s)", clock.mic_time(hyp.end), hyp.text,
                           why)
                 self._accept.not_a_command(hyp, clock, self._ref)
+                if self.spotter is not None and hyp.words:
+                    self.spotter.other_speech(*clock.samples(hyp.words))
                 continue
+            source = "recognizer"
+            if self.spotter is not None:
+                review = self.spotter.review(parsed.command, *clock.samples(hyp.words),
+                                             safe=parsed.command in ("pause", "stop")
+                                             or parsed.distress)
+                if review.command is None:
+                    log.info("%.2f s: dropped %r (%s): %s", clock.mic_time(hyp.end),
+                             parsed.command, hyp.text, review.why)
+                    self.rejections.append((now, parsed.command, review.why))
+                    continue
+                if review.command != parsed.command:
+                    log.info("%.2f s: %r (%s) taken for %r: %s", clock.mic_time(hyp.end),
+                             parsed.command, hyp.text, review.command, review.why)
+                    parsed, source = replace(parsed, command=review.command), "overruled"
             judged = self._accept.judge(hyp, parsed, clock, self._ref, decoder.parser,
                                         decoder.reference)
             if isinstance(judged, str):
@@ -312,8 +347,28 @@ class Listener:
                 self.rejections.append((now, parsed.command, judged))
                 continue
             out.append(Heard(judged.command, now, judged.text, judged.confidence,
-                             judged.distress))
+                             judged.distress, source))
         return out
+
+    def _spotted(self, spot: Spot, now: float) -> Heard | None:
+        """A phrase the templates heard alone, through the same checks as a recognized one."""
+        decoder = self._active
+        clock = WordClock(self._origin or 0.0, decoder.offset, self._latency)
+        start, end = ((s - decoder.offset) / RATE for s in (spot.start, spot.end))
+        confidence = max(0.0, 1.0 - spot.score)
+        hyp = Hypothesis(spot.phrase, (Word(spot.phrase, confidence, start, end),), start, end,
+                         end)
+        parsed = ParsedCommand(spot.command, confidence, spot.phrase, end)
+        judged = self._accept.judge(hyp, parsed, clock, self._ref, decoder.parser,
+                                    decoder.reference)
+        if isinstance(judged, str):
+            log.info("%.2f s: rejected %r (templates, %.2f): %s", clock.mic_time(end),
+                     spot.command, spot.score, judged)
+            self.rejections.append((now, spot.command, judged))
+            return None
+        log.info("%.2f s: %r heard on the user's takes (%.2f, margin %.2f)",
+                 clock.mic_time(end), spot.command, spot.score, spot.margin)
+        return Heard(judged.command, now, spot.phrase, confidence, judged.distress, "templates")
 
 
 def _samples(recognizer: Recognizer) -> int:
