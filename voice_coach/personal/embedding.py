@@ -12,7 +12,9 @@ samples and gives 32 mel bands every 10 ms (a 25 ms window, so ``n`` samples giv
 ``ceil(n / 160) - 3`` frames); its output is mapped by ``x / 10 + 2``; the embedding model
 takes windows of 76 mel frames (0.76 s), one every 8 frames (80 ms), and gives 96 values.
 Streamed, each 1280-sample step computes the mel frames of that step (with 480 samples of the
-step before it) and the embedding of the 76 frames that end there.
+step before it) and the embedding of the 76 frames that end there. The mel model floors each
+call's output 80 dB under its loudest sound, so on digital silence the frames depend on the
+chunking; on a microphone's signal (never that quiet) stream and clip agree.
 """
 
 from __future__ import annotations
