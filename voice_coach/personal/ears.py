@@ -33,14 +33,14 @@ def profile_folder(state_dir: Path, name_or_path: str | Path) -> Path:
 def load_spotter(folder: Path) -> Spotter | None:
     """The template spotter of the profile in ``folder``; None (logged) without a usable one."""
     from voice_coach.personal.fusion import Fusion
-    from voice_coach.personal.templates import build
+    from voice_coach.personal.templates import load_or_build
 
     try:
         takes = profile.load(folder)
         if not takes:
             log.info("no enrolled voice in %s: listening with the recognizer alone", folder)
             return None
-        spotter = Fusion(build(takes), name=folder.name)
+        spotter = Fusion(load_or_build(folder, takes), name=folder.name)
     except UserError as error:
         log.error("voice profile not used: %s; listening with the recognizer alone", error)
         return None
