@@ -6,8 +6,9 @@ own takes, and know them well in this room. So:
 
 - a command the recognizer heard is checked against the templates: kept when its own
   templates match about as well as any other command's, else replaced by the command the
-  templates heard clearly (or dropped when no command is clear). A pause, stop or cry is
-  never dropped: ignoring one costs more than obeying it for nothing;
+  templates heard clearly (or dropped when another command matches well but none clearly).
+  A pause, stop or cry is never dropped, only told apart (pause / stop): ignoring one costs
+  more than obeying it for nothing;
 - a phrase the templates heard on their own (a close match, clearly closer than any other
   command) waits for the recognizer's word on the same speech: a command there decides (see
   above), words that run on beyond the phrase make it part of a sentence, and silence leaves
@@ -26,18 +27,25 @@ from voice_coach.personal.embedding import RATE, EmbeddingStream, Models
 from voice_coach.personal.matcher import FrameScores, Matcher
 from voice_coach.personal.templates import FIRST_S, TAIL_S, TemplateSet
 
+SAFE = ("pause", "stop")
+"""Commands the templates may put in place of one another but never drop."""
+
 
 @dataclass(frozen=True)
 class FusionParams:
-    accept: float = 0.15
+    accept: float = 0.2
     """Score (mean cosine distance) at or below which a phrase is heard on the templates
     alone. Tuned: bench/LISTENING.md "Enrolled voice"."""
-    margin: float = 0.08
-    """How much closer than every other command a phrase heard alone must match."""
+    margin: float = 0.15
+    """How much closer than every other command a phrase heard alone must match. Tuned with
+    ``accept``."""
     overrule: float = 0.08
     """How much closer another command's templates must match than those of the command the
     recognizer heard for the templates to overrule it."""
-    hold_s: float = 0.35
+    sure: float = 0.25
+    """Another command's templates must match at least this well (at most this score) to
+    overrule the recognizer: a poor match everywhere says nothing."""
+    hold_s: float = 0.25
     """How long after a spotted phrase's voice ends the spotter waits for the recognizer's
     word on it, s."""
     runs_on_s: float = 0.35
@@ -62,6 +70,7 @@ class Fusion:
         self.matcher = Matcher(templates)
         self._stream = EmbeddingStream(models)
         self._pending: list[_Pending] = []
+        self._emitted: list[Spot] = []  # handed to the listener, kept for the recognizer
         self._claimed_until = 0  # cleaned sample up to which speech has been decided
         self._mode = ListenMode.SESSION
         self.description = (f"{len(templates.templates)} enrolled takes"
@@ -79,6 +88,9 @@ class Fusion:
 
     def review(self, command: str, start: int, end: int, safe: bool) -> Review:
         self._claim(start, end, command=True)
+        for spot in self._emitted:  # the templates spoke first on this speech
+            if start < spot.end and end > spot.start and (spot.command == command or not safe):
+                return Review(None, f"heard already as {spot.command!r} on the user's takes")
         commands = self.matcher.commands
         if command not in commands:
             return Review(command)
@@ -91,12 +103,13 @@ class Fusion:
         if not others:
             return Review(command)
         best, other = min(others)
-        if best + self.params.overrule > own or safe:
+        if best + self.params.overrule > own or best > self.params.sure:
             return Review(command)
         why = f"the user's takes sound like {other!r} ({best:.2f}), not {command!r} ({own:.2f})"
-        if best <= self.params.accept and self._mode == ListenMode.SESSION:
+        if best <= self.params.accept and self._mode == ListenMode.SESSION \
+                and (not safe or other in SAFE):
             return Review(other, why)
-        return Review(None, why)
+        return Review(command) if safe else Review(None, why)
 
     def other_speech(self, start: int, end: int) -> None:
         runs_on = round(self.params.runs_on_s * RATE)
@@ -110,10 +123,11 @@ class Fusion:
         self._pending = [p for p in self._pending if p.due > now]
         for spot in ready:
             self._claim(spot.start, spot.end, command=False)
+        self._emitted = [s for s in self._emitted if s.end > now - 3 * RATE] + ready
         return ready
 
     def reset(self) -> None:
-        self._pending = []
+        self._pending, self._emitted = [], []
 
     # --------------------------------------------------------------- internals
     def _allowed(self) -> list[int]:
