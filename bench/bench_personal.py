@@ -47,7 +47,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 WAKE_REPEATS = 12
 """Wake phrases said from bed per voice."""
 MOVED_ROOM = "far"
-"""Acoustics of the other room position enrollment is recorded in (the "moved" profile)."""
+"""Acoustics of the other room position enrollment is recorded in (the "moved" profile;
+"bedroom" for a voice tested in "far")."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,8 @@ def main() -> None:
                                               cache, profiles)
                 print(f"  {v}: {c} takes per phrase ({time.perf_counter() - t0:.0f} s)",
                       flush=True)
-            made[(v, "moved", counts[0])] = enroll(v, phrases + wake, MOVED_ROOM, counts[0],
+            moved = MOVED_ROOM if plans[v].room != MOVED_ROOM else "bedroom"
+            made[(v, "moved", counts[0])] = enroll(v, phrases + wake, moved, counts[0],
                                                    1 + n, cache, profiles)
         jobs: list[Job] = []
         keys = {p.name: p.key for p in all_plans}
