@@ -122,7 +122,14 @@ def enroll(voice: str, phrases: list[tuple[str, str]], room: str, count: int, se
     return folder
 
 
-def run_job(job: Job, cache: Path) -> tuple[Job, RunResult]:
+def run_job(job: Job, cache: Path) -> tuple[Job, RunResult | str]:
+    try:
+        return _run_job(job, cache)
+    except Exception as error:  # one failed run is reported, the others still count
+        return job, f"{type(error).__name__}: {error}"
+
+
+def _run_job(job: Job, cache: Path) -> tuple[Job, RunResult]:
     from voice_coach.personal.ears import load_spotter
 
     scene = load_scene(cache, job.scene_key, mmap=True)
@@ -241,6 +248,9 @@ def main() -> None:
         print(f"running {len(jobs)} jobs:", flush=True)
         rows = {}
         for job, result in pool.map(run_job, jobs, [cache] * len(jobs)):
+            if isinstance(result, str):
+                print(f"  {job.label}: FAILED {result}", flush=True)
+                continue
             scene = load_scene(cache, job.scene_key, mmap=True)
             assert scene is not None
             rows[job.label] = summary(scene, result)

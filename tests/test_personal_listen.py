@@ -175,7 +175,9 @@ def test_a_damaged_profile_is_one_error_line_and_the_recognizer_alone(
     with caplog.at_level(logging.INFO):
         assert listener(tmp_path).spotter is None
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and "hold-on-1.wav" in errors[0].getMessage()
+    assert len(errors) == 1 and "no voice" in errors[0].getMessage()
+    assert any("hold-on-1.wav" in r.getMessage() for r in caplog.records
+               if r.levelno == logging.WARNING)
     (folder / profile.MANIFEST).write_text("{not json")
     caplog.clear()
     with caplog.at_level(logging.INFO):

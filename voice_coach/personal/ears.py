@@ -44,7 +44,7 @@ def load_spotter(folder: Path) -> Spotter | None:
     except UserError as error:
         log.error("voice profile not used: %s; listening with the recognizer alone", error)
         return None
-    log.info("listening with %d enrolled takes of profile %s", len(takes), folder.name)
+    log.info("listening with %s", spotter.description)
     return spotter
 
 

@@ -10,6 +10,7 @@ differs between phrases.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ import numpy as np
 from voice_coach.errors import UserError
 from voice_coach.personal.embedding import DIM, RATE, STEP, Models, embed_clip
 from voice_coach.personal.profile import Take
+
+log = logging.getLogger(__name__)
 
 LEAD_S = 1.0
 """Audio kept (or silence added) before the voice, s: a window needs 0.76 s behind it."""
@@ -88,15 +91,18 @@ def take_frames(pcm: np.ndarray, models: Models | None = None) -> np.ndarray | N
 
 
 def build(takes: Sequence[Take], models: Models | None = None) -> TemplateSet:
-    """Templates of ``takes``; a take that cannot be read or holds no voice is a UserError
-    naming its file."""
+    """Templates of ``takes``; a take that cannot be read is a UserError naming its file, a
+    take without a voice is left out (one warning line), and no take left is a UserError."""
     raw: list[tuple[Take, np.ndarray]] = []
     for take in takes:
         frames = take_frames(take.samples(), models)
         if frames is None:
-            raise UserError(f"{take.path}: no voice found in this enrollment take "
-                            "(record it again)")
+            log.warning("%s: no voice found in this enrollment take, left out (record it "
+                        "again)", take.path)
+            continue
         raw.append((take, frames))
+    if not raw:
+        raise UserError(f"{takes[0].path.parent}: no voice found in any enrollment take")
     return from_frames([(t.command, t.phrase, f) for t, f in raw])
 
 
@@ -117,7 +123,7 @@ CPU per take, loading them a few ms)."""
 def _fingerprint(takes: Sequence[Take]) -> str:
     import hashlib
 
-    h = hashlib.sha1(b"templates 1")
+    h = hashlib.sha1(b"templates 2")
     for take in takes:
         stat = take.path.stat()
         h.update(f"{take.command}\n{take.phrase}\n{take.path.name}\n{stat.st_size}\n"
@@ -139,9 +145,10 @@ def load_or_build(folder: Path, takes: Sequence[Take]) -> TemplateSet:
             if str(data["key"]) == key:
                 sizes = data["sizes"]
                 parts = np.split(data["vectors"], np.cumsum(sizes)[:-1])
-                if len(parts) == len(takes) and data["mean"].shape == (DIM,):
-                    return TemplateSet(tuple(Template(t.command, t.phrase, p) for t, p
-                                             in zip(takes, parts, strict=True)), data["mean"])
+                names = [str(n).split("\n", 1) for n in data["names"]]
+                if len(parts) == len(names) and data["mean"].shape == (DIM,):
+                    return TemplateSet(tuple(Template(c, p, v) for (c, p), v
+                                             in zip(names, parts, strict=True)), data["mean"])
     except (OSError, KeyError, ValueError):
         pass  # no cache yet, or a damaged one: build afresh
     templates = build(takes)
@@ -150,7 +157,8 @@ def load_or_build(folder: Path, takes: Sequence[Take]) -> TemplateSet:
         with open(tmp, "wb") as out:
             np.savez(out, key=np.array(key), mean=templates.mean,
                      vectors=np.concatenate([t.vectors for t in templates.templates]),
-                     sizes=np.array([len(t.vectors) for t in templates.templates]))
+                     sizes=np.array([len(t.vectors) for t in templates.templates]),
+                     names=np.array([f"{t.command}\n{t.phrase}" for t in templates.templates]))
         os.replace(tmp, cached)
     except OSError:
         tmp.unlink(missing_ok=True)  # a read-only profile still listens, only slower to start

@@ -34,6 +34,8 @@ class Variation:
 
 LEVEL_DBFS = -26.0
 """Active speech level of a take before its level change, dBFS."""
+REDO = 3
+"""Tries per take: enrollment asks again when it hears no voice in one."""
 QUIET_S = (0.6, 0.5)
 """Room sound recorded before and after the phrase, s."""
 
@@ -73,6 +75,7 @@ def takes(phrases: Sequence[tuple[str, str]], voice: str, count: int, room: Room
           ) -> list[tuple[str, str, np.ndarray]]:
     """(command, phrase, pcm) for ``count`` takes of each (phrase, command) in ``voice``;
     take k of every phrase is heard with room seed ``room.seed + 1000 * (k + 1)``."""
+    from voice_coach.personal.templates import voiced_span
     from voice_coach.sim.speakers import UserVoices
 
     voices = UserVoices(cache)
@@ -82,7 +85,11 @@ def takes(phrases: Sequence[tuple[str, str]], voice: str, count: int, room: Room
         dry = voices.say(phrase, voice)
         for k in range(count):
             where = replace(room, seed=room.seed + 1000 * (k + 1))
-            out.append((command, phrase, take(dry, where, rng, variation)))
+            for _ in range(REDO):  # enrollment asks again for a take without a voice
+                pcm = take(dry, where, rng, variation)
+                if voiced_span(pcm) is not None:
+                    break
+            out.append((command, phrase, pcm))
     return out
 
 
