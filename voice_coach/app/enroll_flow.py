@@ -107,7 +107,7 @@ def enroll(items: Sequence[Item], audio: EnrollAudio, judge: Judge, folder: Path
             outcome = Outcome(item)
             outcomes.append(outcome)
             good = _takes(item, takes, audio, judge, outcome, note)
-            _save(folder, good, takes, outcome, note)
+            save_phrase(folder, good, takes, outcome, note)
         audio.say("Thank you. I know your voice a little better now.")
     except KeyboardInterrupt:
         if outcomes and not outcomes[-1].saved:
@@ -149,8 +149,8 @@ def _takes(item: Item, takes: int, audio: EnrollAudio, judge: Judge, outcome: Ou
     return good
 
 
-def _save(folder: Path, good: list[np.ndarray], takes: int, outcome: Outcome,
-          note: Callable[[str], None]) -> None:
+def save_phrase(folder: Path, good: list[np.ndarray], takes: int, outcome: Outcome,
+                note: Callable[[str], None]) -> None:
     item = outcome.item
     if len(good) >= min_good(takes):
         profile.replace_takes(folder, item.command, item.phrase, good)
