@@ -167,7 +167,7 @@ def summary(outcomes: Sequence[Outcome], interrupted: bool) -> list[str]:
     for o in outcomes:
         what = f"{o.item.command:7s} {o.item.phrase!r}"
         if o.saved:
-            extra = f", {len(o.bad)} asked again" if o.bad else ""
+            extra = f", {len(o.bad)} bad ones not kept" if o.bad else ""
             lines.append(f"{what}: saved {o.good} takes{extra}")
         elif o.interrupted:
             lines.append(f"{what}: interrupted; its {o.good} new takes dropped, earlier "
