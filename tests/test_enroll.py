@@ -40,7 +40,7 @@ def _session(synthesizer: Synthesizer, voices: UserVoices, seed: int, voice: str
              mishaps: dict[int, str]) -> tuple[SimulatedEnrollAudio, EnrollingUser]:
     room = Room(**{**DEMO_ROOM, "seed": seed})
     user = EnrollingUser(voices.say, room.schedule, voice=voice, mishaps=mishaps)
-    return SimulatedEnrollAudio(synthesizer, room, on_prompt=user), user
+    return SimulatedEnrollAudio.in_room(synthesizer, room, on_prompt=user), user
 
 
 class StopAfter:

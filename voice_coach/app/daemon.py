@@ -26,7 +26,7 @@ from voice_coach.commands import ListenMode
 from voice_coach.core.actions import SaveProgress, SessionEnded
 from voice_coach.core.choices import RoutineOption
 from voice_coach.core.dialogue import Dialogue
-from voice_coach.core.events import CommandHeard, DeviceChanged, Event
+from voice_coach.core.events import CommandHeard, DeviceChanged, EnrollmentDone, Event
 from voice_coach.core.states import DialogueState
 from voice_coach.state_store import StateStore
 
@@ -102,6 +102,10 @@ class Daemon:
     @property
     def commands_heard(self) -> int:
         return self.executor.commands_heard
+
+    def set_enroller(self, enroll: Callable[[], EnrollmentDone]) -> None:
+        """What "learn my voice" runs (``voice_coach.app.enroll_daemon``)."""
+        self.executor.hooks.enroll = enroll
 
     def set_listener_mode(
             self, set_mode: Callable[[ListenMode, Mapping[str, Sequence[str]] | None], None],

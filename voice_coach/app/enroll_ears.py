@@ -14,6 +14,7 @@ import numpy as np
 
 from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.commands import WAKE
+from voice_coach.listen.build import ListenConfig
 from voice_coach.listen.engines.base import as_int16
 from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.phrases import PhraseTable
@@ -120,3 +121,15 @@ class TakeJudge:
         voice = voice_probability(pcm)
         heard = self.heard(pcm) if len(pcm) else ""
         return judge(pcm, voice, heard, command, phrase, self.phrase_map, self.limits), heard
+
+
+def make_judge(config: ListenConfig) -> TakeJudge:
+    """The take checker with the recognizer and phrase table ``run`` listens with."""
+    from voice_coach.listen.build import choose_engine
+    from voice_coach.listen.phrases import load_language
+
+    engine, _ = choose_engine(config)
+    table = load_language(config.language.split("-")[0])
+    if config.wake_phrase:
+        table = table.with_wake(config.wake_phrase)
+    return TakeJudge(engine, table)

@@ -15,6 +15,8 @@ The audio path (``EnrollAudio``) is the sound card (``enroll_live``) or the simu
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +116,26 @@ def enroll(items: Sequence[Item], audio: EnrollAudio, judge: Judge, folder: Path
             outcomes[-1].interrupted = True
         return outcomes, True
     return outcomes, False
+
+
+def check_writable(folder: Path) -> None:
+    """One line naming the folder unless takes can be saved there; creates nothing."""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    why = ""
+    if existing is None or not existing.is_dir():
+        why = f"{existing} is a file"
+    elif existing == folder:
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as error:
+            why = error.strerror or str(error)
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        why = f"{existing} is not writable"
+    if why:
+        raise UserError(f"voice profile folder {folder} cannot be written ({why}); choose "
+                        "another with --state-dir or --profile")
 
 
 def min_good(takes: int) -> int:

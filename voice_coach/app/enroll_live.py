@@ -1,5 +1,6 @@
-"""Enrollment on the sound cards of ``run`` ([audio] input_device / output_device): the Player
-on the speaker, the microphone read through the same DeviceSource the listener uses.
+"""Enrollment on the sound cards of ``run`` ([audio] input_device / output_device): prompts
+on a Player that a sound card is pulling, takes from the microphone through the same
+DeviceSource the listener uses.
 
 The microphone is open throughout, but what it hears while the coach speaks is thrown away:
 a take is recorded only once the prompt has left the speaker (the output latency) and the
@@ -9,95 +10,80 @@ room has settled, so the coach is silent in every take.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voice_coach.app.enroll_ears import RecordLimits, TakeRecorder
-from voice_coach.app.enroll_sim import SETTLE_S
-from voice_coach.app.live_mic import input_rate
-from voice_coach.app.live_run import NO_SOUND_CARD_HINT, check_audio
-from voice_coach.app.prepare import block_size
+from voice_coach.app.enroll_sim import PROMPT_ID, SETTLE_S
 from voice_coach.audio import BLOCK_SECONDS
-from voice_coach.config import Config
 from voice_coach.errors import UserError
 from voice_coach.listen.resample import Resampler
 from voice_coach.speech import Player, Synthesizer
 
 if TYPE_CHECKING:
     from voice_coach.listen.sources import DeviceSource
-    from voice_coach.speech.device import DeviceOutput
 
 READ_TIMEOUT_S = 2.0
 """A microphone silent for this long has stopped: one clear line, not a hang."""
 
 
 class LiveEnrollAudio:
-    """``EnrollAudio`` on the configured sound cards; use as a context manager."""
+    """``EnrollAudio`` on a running Player and a microphone it opens (context manager)."""
 
-    def __init__(self, config: Config, synthesizer: Synthesizer,
-                 limits: RecordLimits | None = None) -> None:
-        self.config = config
+    def __init__(self, player: Player, synthesizer: Synthesizer, rate: float,
+                 input_device: str | int | None, mic_rate: int,
+                 output_latency: Callable[[], float] = lambda: 0.0,
+                 limits: RecordLimits | None = None,
+                 cancelled: Callable[[], bool] = lambda: False) -> None:
+        self.player = player
         self.synthesizer = synthesizer
+        self.rate = rate
+        self.input_device = input_device
+        self.mic_rate = mic_rate
+        self.output_latency = output_latency
         self.limits = limits or RecordLimits()
-        self.mic_index = check_audio(config)
-        self.mic_rate = input_rate(self.mic_index)
-        self.player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
-                             volume=config.volume)
-        self._output: DeviceOutput | None = None
+        self.cancelled = cancelled
+        """True once ``run`` is asked to stop (SIGTERM): unwinds like Ctrl-C."""
         self._source: DeviceSource | None = None
-        self._said = 0
 
     def __enter__(self) -> LiveEnrollAudio:
         from voice_coach.listen.sources import DeviceSource
-        from voice_coach.speech.device import DeviceOutput
 
-        self._output = DeviceOutput(self.player, self.config.output_device)
-        self._output.start()
-        try:
-            self._source = DeviceSource(self.config.input_device, self.mic_rate, BLOCK_SECONDS)
-        except UserError as error:
-            self.close()
-            raise UserError(f"{error}; {NO_SOUND_CARD_HINT}") from None
+        self._source = DeviceSource(self.input_device, self.mic_rate, BLOCK_SECONDS)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.player.stop()
-        time.sleep(2 * BLOCK_SECONDS)  # let the fade-out reach the speaker
         source, self._source = self._source, None
         if source is not None:
             source.close()
-        output, self._output = self._output, None
-        if output is not None:
-            output.close()
 
     def say(self, text: str) -> None:
-        self._said += 1
-        self.player.play(self._said, self.synthesizer.synthesize(text, self.config.rate))
+        self.player.play(PROMPT_ID, self.synthesizer.synthesize(text, self.rate))
         while not self.player.is_idle:
+            self._check()
             time.sleep(BLOCK_SECONDS)
-        latency = self._output.latency if self._output is not None else 0.0
-        time.sleep(latency + SETTLE_S)
-        self._drain()
-
-    def _drain(self) -> None:
+        time.sleep(self.output_latency() + SETTLE_S)
         assert self._source is not None
         while self._source.read(timeout=0) is not None:
-            pass
+            pass  # the prompt and its echo: never part of a take
 
     def record(self) -> np.ndarray:
         assert self._source is not None
         recorder = TakeRecorder(self.limits)
         resampler = Resampler(self.mic_rate)
         while True:
+            self._check()
             got = self._source.read(timeout=READ_TIMEOUT_S)
             if got is None:
-                name = "default" if self.config.input_device is None \
-                    else repr(self.config.input_device)
+                name = "default" if self.input_device is None else repr(self.input_device)
                 raise UserError(f"microphone {name} stopped delivering audio; check "
                                 "`voice-coach devices` and [audio] input_device")
             if recorder.add(resampler.process(got[0])):
                 return recorder.take()
+
+    def _check(self) -> None:
+        if self.cancelled():
+            self.player.stop()
+            raise KeyboardInterrupt

@@ -3,17 +3,21 @@ the spoken enrollment (or an import of recordings) with the configured recognize
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from voice_coach import paths
-from voice_coach.app.enroll_ears import TakeJudge
-from voice_coach.app.enroll_flow import Outcome, enroll, plan, summary
+from voice_coach.app.enroll_ears import make_judge
+from voice_coach.app.enroll_flow import Outcome, check_writable, enroll, plan, summary
+from voice_coach.app.enroll_live import LiveEnrollAudio
+from voice_coach.app.prepare import block_size
+from voice_coach.audio import BLOCK_SECONDS
 from voice_coach.config import Config
 from voice_coach.errors import UserError
 from voice_coach.personal import profile
+from voice_coach.speech import Player, Synthesizer
 
 
 def profile_folder(name: str, state_dir: Path | None) -> Path:
@@ -21,26 +25,6 @@ def profile_folder(name: str, state_dir: Path | None) -> Path:
     if "/" in name or name in (".", ".."):
         return Path(name).expanduser()
     return profile.profile_dir(state_dir or paths.state_dir(), name)
-
-
-def check_writable(folder: Path) -> None:
-    """One line naming the folder unless takes can be saved there; creates nothing."""
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    why = ""
-    if existing is None or not existing.is_dir():
-        why = f"{existing} is a file"
-    elif existing == folder:
-        try:
-            fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as error:
-            why = error.strerror or str(error)
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        why = f"{existing} is not writable"
-    if why:
-        raise UserError(f"voice profile folder {folder} cannot be written ({why}); choose "
-                        "another with --state-dir or --profile")
 
 
 def list_lines(folder: Path) -> list[str]:
@@ -76,21 +60,10 @@ def delete(folder: Path, command: str | None, confirm: Callable[[str], bool]) ->
     return f"deleted the voice profile {folder} ({len(takes)} takes)"
 
 
-def make_judge(config: Config) -> TakeJudge:
-    """The take checker with the recognizer and phrase table ``run`` listens with."""
-    from voice_coach.listen.build import choose_engine
-    from voice_coach.listen.phrases import load_language
-
-    engine, _ = choose_engine(config)
-    table = load_language(config.language.split("-")[0]).with_wake(config.wake)
-    return TakeJudge(engine, table)
-
-
 def run_spoken(config: Config, folder: Path, command: str | None, phrase: str | None,
                takes: int, note: Callable[[str], None] = print) -> tuple[list[Outcome], bool]:
     """The spoken enrollment on the sound cards; returns the outcomes and whether it was
     interrupted."""
-    from voice_coach.app.enroll_live import LiveEnrollAudio
     from voice_coach.app.live_run import VOICE_HINT
     from voice_coach.speech import Synthesizer
 
@@ -102,7 +75,7 @@ def run_spoken(config: Config, folder: Path, command: str | None, phrase: str | 
     except UserError as error:
         raise UserError(f"{error}; {VOICE_HINT}") from None
     try:
-        with LiveEnrollAudio(config, synthesizer) as audio:
+        with sound_cards(config, synthesizer) as audio:
             outcomes, interrupted = enroll(items, audio, judge, folder, takes, note)
     finally:
         synthesizer.close()
@@ -122,3 +95,32 @@ def run_import(config: Config, folder: Path, source: Path,
     for line in summary(outcomes, False):
         note(line)
     return outcomes
+
+
+@contextmanager
+def sound_cards(config: Config, synthesizer: Synthesizer) -> Iterator[LiveEnrollAudio]:
+    """``voice-coach enroll`` on its own: opens the speaker and microphone of [audio]."""
+    from voice_coach.app.live_mic import input_rate
+    from voice_coach.app.live_run import NO_SOUND_CARD_HINT, check_audio
+    from voice_coach.speech.device import DeviceOutput
+
+    mic_rate = input_rate(check_audio(config))
+    player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
+                    volume=config.volume)
+    output = DeviceOutput(player, config.output_device)
+    output.start()
+    try:
+        audio = LiveEnrollAudio(player, synthesizer, config.rate, config.input_device,
+                                mic_rate, lambda: output.latency)
+        try:
+            audio.__enter__()
+        except UserError as error:
+            raise UserError(f"{error}; {NO_SOUND_CARD_HINT}") from None
+        try:
+            yield audio
+        finally:
+            audio.__exit__()
+    finally:
+        player.stop()
+        time.sleep(2 * BLOCK_SECONDS)  # let the fade-out reach the speaker
+        output.close()

@@ -9,48 +9,55 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from voice_coach.app.enroll_ears import RecordLimits, TakeRecorder
 from voice_coach.app.prepare import block_size
+from voice_coach.app.virtual_room import RoomLike
 from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.speech import Player, Synthesizer
 
 SETTLE_S = 0.3
 """Silence after a prompt before recording starts, s: the room's reverberation dies away."""
+PROMPT_ID = 0
+"""Utterance id of the prompts: the Player's id for sounds nothing waits for (the Daemon's
+chimes), so a prompt's end is never taken for one of the Dialogue's utterances."""
 
 Prompted = Callable[[str, float], None]
 """Called with each prompt's text and the mic time when it has been heard out."""
 
 
 class SimulatedEnrollAudio:
-    """``EnrollAudio`` over a Room (``voice_coach.sim.room.Room``), stepped block by block."""
+    """``EnrollAudio`` on a virtual clock: ``step()`` plays one block of ``player`` and returns
+    what the microphone heard meanwhile (16 kHz)."""
 
-    def __init__(self, synthesizer: Synthesizer, room: object, *, rate: float = 1.0,
-                 volume: float = 0.8, limits: RecordLimits | None = None,
+    def __init__(self, synthesizer: Synthesizer, player: Player, step: Callable[[], np.ndarray],
+                 *, rate: float = 1.0, limits: RecordLimits | None = None,
                  on_prompt: Prompted | None = None) -> None:
         self.synthesizer = synthesizer
-        self.room = room
+        self.player = player
+        self._step = step
         self.rate = rate
         self.limits = limits or RecordLimits()
         self.on_prompt = on_prompt
-        self.player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate),
-                             volume=volume)
-        self._said = 0
+
+    @classmethod
+    def in_room(cls, synthesizer: Synthesizer, room: RoomLike, *, volume: float = 0.8,
+                **options: Any) -> SimulatedEnrollAudio:
+        """Its own Player, heard through ``room`` (``voice_coach.sim.room.Room``)."""
+        player = Player(synthesizer.sample_rate, block_size(synthesizer.sample_rate), volume)
+        return cls(synthesizer, player,
+                   lambda: room.process(player.read_block(), player.sample_rate), **options)
 
     @property
     def time(self) -> float:
         """Virtual seconds played so far."""
         return self.player.time
 
-    def _step(self) -> np.ndarray:
-        block = self.player.read_block()
-        return self.room.process(block, self.player.sample_rate)  # type: ignore[attr-defined]
-
     def say(self, text: str) -> None:
-        self._said += 1
-        self.player.play(self._said, self.synthesizer.synthesize(text, self.rate))
+        self.player.play(PROMPT_ID, self.synthesizer.synthesize(text, self.rate))
         while not self.player.is_idle:
             self._step()
         for _ in range(round(SETTLE_S / 0.02)):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from voice_coach.app.daemon import Daemon, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
+from voice_coach.app.enroll_daemon import live_enroller
 from voice_coach.app.live_mic import LiveMic, input_rate
 from voice_coach.app.prepare import block_size
 from voice_coach.audio import BLOCK_SECONDS as STEP_SECONDS
@@ -197,6 +198,9 @@ def run_live(config: Config, state_dir: Path | None = None,
 
         bridge = HomeBridge(home, daemon)
     stop = stop or threading.Event()
+    daemon.set_enroller(live_enroller(config, state_dir, player, synthesizer, mic,
+                                      lambda: speaker.output.latency if speaker.output else 0.0,
+                                      stop))
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
 
