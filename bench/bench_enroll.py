@@ -30,12 +30,12 @@ from voice_coach.sim.speakers import UserVoices
 from voice_coach.speech import Synthesizer
 
 CASES = (  # (user voice, takes per phrase, room seed, user level at the mic dB)
-    ("festival:kal", 3, 21, 0.0),
-    ("festival:ked", 3, 22, 0.0),
-    ("festival:kal", 3, 23, -10.0),
-    ("espeak:en-us", 3, 24, 0.0),
-    ("festival:ked", 2, 25, 0.0),
-    ("festival:kal", 5, 26, 0.0),
+    ("festival:kal", 3, 21, -6.0),
+    ("festival:ked", 3, 22, -6.0),
+    ("festival:kal", 3, 23, -16.0),
+    ("espeak:en-us", 3, 24, -6.0),
+    ("festival:ked", 2, 25, -6.0),
+    ("festival:kal", 5, 26, -6.0),
 )
 
 

@@ -153,3 +153,35 @@ def test_an_unwritable_state_folder_is_refused_in_one_line(
     with pytest.raises(SystemExit):
         main(["enroll", "--takes", "7"])
     assert "2 to 5, not 7" in capsys.readouterr().err
+
+
+def test_hey_coach_learn_my_voice_enrolls_through_the_daemon_in_the_simulated_room(
+        tmp_path: Path, judge: TakeJudge, synthesizer: Synthesizer,
+        user_voices: UserVoices) -> None:
+    from contextlib import nullcontext
+
+    from voice_coach.app.enroll_daemon import enroller
+    from voice_coach.app.virtual_room import UserLine
+    from voice_coach.app.virtual_scene import build_scene
+    from voice_coach.core.replies import ASK_PRACTICE
+
+    lines = [UserLine("hey coach", delay=0.5),
+             UserLine("learn my voice", after=f"say:{ASK_PRACTICE}", delay=2.0),
+             # After the enrollment the listener hears the wake phrase again.
+             UserLine("hey coach", after="enrolled", delay=1.0)]
+    scene = build_scene(Config(engine="pocketsphinx"), lines, state_dir=tmp_path,
+                        synthesizer=synthesizer)
+    user = EnrollingUser(user_voices.say, scene.room.schedule, voice="festival:ked")
+    audio = SimulatedEnrollAudio(synthesizer, scene.player, scene.driver.capture,
+                                 on_prompt=user)
+    folder = profile.profile_dir(tmp_path)
+    scene.daemon.set_enroller(enroller(folder, lambda: judge, lambda: nullcontext(audio),
+                                       takes=2, items=[Item("pause", "pause")]))
+    woken = lambda: sum(e.kind == "listen" and e.detail["mode"] == "choice"  # noqa: E731
+                        for e in scene.log) >= 2
+    scene.driver.run(60.0, until=woken)
+    kinds = [(e.kind, e.detail) for e in scene.log if e.kind in ("enroll", "enrolled")]
+    assert kinds == [("enroll", {}), ("enrolled", {"saved": 1, "problem": ""})], scene.log
+    assert [(t.command, t.phrase) for t in profile.load(folder)] == [("pause", "pause")] * 2
+    assert [text for _, text in user.answers] == ["pause", "pause"]
+    assert woken()

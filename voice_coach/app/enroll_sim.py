@@ -100,7 +100,9 @@ class EnrollingUser:
     schedule: Callable[[float, np.ndarray, float], None]
     """(mic time, pcm, gain dB) -> into the room (``Room.schedule``)."""
     voice: str = "festival:kal"
-    gain_db: float = 0.0
+    gain_db: float = -6.0
+    """Level at the mic relative to the render (the renders peak near full scale; from bed
+    the user is quieter at the mic than the coach)."""
     delay_s: float = 0.5
     """Reaction time after the prompt, s."""
     mishaps: Mapping[int, str] = field(default_factory=dict)
