@@ -29,13 +29,15 @@ from voice_coach.sim.room import Room
 from voice_coach.sim.speakers import UserVoices
 from voice_coach.speech import Synthesizer
 
+# Room draws 21-26 were looked at while choosing the rule for words the recognizer cannot
+# confirm (enroll_flow._takes); the reported runs use other draws.
 CASES = (  # (user voice, takes per phrase, room seed, user level at the mic dB)
-    ("festival:kal", 3, 21, -6.0),
-    ("festival:ked", 3, 22, -6.0),
-    ("festival:kal", 3, 23, -16.0),
-    ("espeak:en-us", 3, 24, -6.0),
-    ("festival:ked", 2, 25, -6.0),
-    ("festival:kal", 5, 26, -6.0),
+    ("festival:kal", 3, 31, -6.0),
+    ("festival:ked", 3, 32, -6.0),
+    ("festival:kal", 3, 33, -16.0),
+    ("espeak:en-us", 3, 34, -6.0),
+    ("festival:ked", 2, 35, -6.0),
+    ("festival:kal", 5, 36, -6.0),
 )
 
 

@@ -28,7 +28,7 @@ from voice_coach.commands import COMMANDS, WAKE, normalize
 from voice_coach.errors import UserError
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.personal import profile
-from voice_coach.personal.take_check import Verdict
+from voice_coach.personal.take_check import Problem, Verdict
 
 DEFAULT_COMMANDS: tuple[str, ...] = ("pause", "resume", "next", "back", "repeat", "stop",
                                      "slower", "faster")
@@ -147,12 +147,20 @@ def _takes(item: Item, takes: int, audio: EnrollAudio, judge: Judge, outcome: Ou
            note: Callable[[str], None]) -> list[np.ndarray]:
     good: list[np.ndarray] = []
     prompt = f"Say: {item.phrase}."
+    unclear_ok = False  # the recognizer cannot spell this user's phrase: their voice decides
     for k in range(takes):
         for attempt in range(MAX_TRIES):
             audio.say(prompt)
             pcm = audio.record()
             verdict, heard = judge(pcm, item.command, item.phrase)
             where = f"{item.command} {item.phrase!r} take {k + 1}"
+            if verdict.problem == Problem.UNCLEAR and (unclear_ok or attempt > 0 and
+                                                       outcome.bad[-1:] == [Problem.UNCLEAR]):
+                # Twice a clear voice of the right length, neither the words nor another
+                # command: an accent or a voice the recognizer hears badly, which is what the
+                # takes are for. Accepted, for the rest of this phrase too.
+                unclear_ok, verdict = True, Verdict(None)
+                heard += " (words not confirmed)"
             if verdict.ok:
                 good.append(pcm)
                 outcome.good += 1
