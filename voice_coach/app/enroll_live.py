@@ -9,6 +9,7 @@ room has settled, so the coach is silent in every take.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ from voice_coach.speech import Player, Synthesizer
 
 if TYPE_CHECKING:
     from voice_coach.listen.sources import DeviceSource
+
+log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 2.0
 """A microphone silent for this long has stopped: one clear line, not a hang."""
@@ -68,6 +71,7 @@ class LiveEnrollAudio:
         assert self._source is not None
         while self._source.read(timeout=0) is not None:
             pass  # the prompt and its echo: never part of a take
+        log.info("prompt done: %r", text)
 
     def record(self) -> np.ndarray:
         assert self._source is not None
