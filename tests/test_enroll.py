@@ -17,6 +17,7 @@ from voice_coach.app.enroll_sim import EnrollingUser, SimulatedEnrollAudio, coug
 from voice_coach.app.virtual_scene import DEMO_ROOM
 from voice_coach.cli import main
 from voice_coach.config import Config
+from voice_coach.errors import UserError
 from voice_coach.personal import profile
 from voice_coach.personal.take_check import Problem, words_problem
 from voice_coach.sim.room import Room
@@ -97,6 +98,9 @@ def test_enrollment_in_the_simulated_room_checks_reasks_saves_redoes_and_deletes
     wake_files = {t.path.name: t.path.read_bytes() for t in takes if t.command == "wake"}
     redo = plan(judge.table, takes, "back")
     assert redo == [Item("back", "go back")]
+    assert plan(judge.table, takes, "pause", "Stay there!") == [Item("pause", "stay there")]
+    with pytest.raises(UserError, match="'go on' already means resume; choose other words"):
+        plan(judge.table, takes, "back", "go on")
     audio, _ = _session(synthesizer, user_voices, 12, "festival:ked", {})
     outcomes, interrupted = enroll(redo, StopAfter(audio, 1), judge, folder, takes=2,
                                    note=lambda _: None)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -91,9 +91,19 @@ def plan(table: PhraseTable, takes: Sequence[profile.Take], command: str | None 
         words = normalize(phrase)
         if not words:
             raise UserError(f"--phrase {phrase!r} has no words")
+        check_phrase(Item(command, words), {**table.phrase_map(False), table.wake: WAKE})
         return [Item(command, words)]
     enrolled = dict.fromkeys(t.phrase for t in takes if t.command == command)
     return [Item(command, p) for p in enrolled] or [Item(command, first[command])]
+
+
+def check_phrase(item: Item, phrase_map: Mapping[str, str]) -> None:
+    """Refuse a user's own wording that the phrase table gives to another command ("hold on"
+    for resume): the listener would hear one command for the other."""
+    other = phrase_map.get(item.phrase)
+    if other is not None and other != item.command:
+        raise UserError(f"{item.phrase!r} already means {other}; choose other words for "
+                        f"{item.command}")
 
 
 def enroll(items: Sequence[Item], audio: EnrollAudio, judge: Judge, folder: Path,

@@ -6,12 +6,12 @@ and saved per phrase by the same code (``enroll_flow``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 
-from voice_coach.app.enroll_flow import Item, Judge, Outcome, save_phrase
+from voice_coach.app.enroll_flow import Item, Judge, Outcome, check_phrase, save_phrase
 from voice_coach.audio import LISTEN_RATE
 from voice_coach.commands import COMMANDS, WAKE
 from voice_coach.errors import UserError
@@ -50,10 +50,15 @@ def find_takes(folder: Path) -> dict[Item, list[Path]]:
 
 
 def import_takes(folder: Path, judge: Judge, profile_folder: Path,
-                 note: Callable[[str], None] = print) -> list[Outcome]:
-    """Check every recording in ``folder`` and save each phrase's good ones."""
+                 phrase_map: Mapping[str, str], note: Callable[[str], None] = print,
+                 ) -> list[Outcome]:
+    """Check every recording in ``folder`` and save each phrase's good ones (``phrase_map``:
+    the table's phrases, none of which may be enrolled for another command)."""
     outcomes = []
-    for item, paths in find_takes(folder).items():
+    found = find_takes(folder)
+    for item in found:
+        check_phrase(item, phrase_map)
+    for item, paths in found.items():
         outcome = Outcome(item)
         good = []
         for path in paths:

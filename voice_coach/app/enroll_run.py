@@ -91,7 +91,8 @@ def run_import(config: Config, folder: Path, source: Path,
 
     find_takes(source)  # a bad folder or file name: one line before any model loads
     check_writable(folder)
-    outcomes = import_takes(source, make_judge(config), folder, note)
+    judge = make_judge(config)
+    outcomes = import_takes(source, judge, folder, judge.phrase_map, note)
     for line in summary(outcomes, False):
         note(line)
     return outcomes
