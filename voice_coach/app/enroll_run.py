@@ -81,6 +81,9 @@ def run_spoken(config: Config, folder: Path, command: str | None, phrase: str | 
         synthesizer.close()
     for line in summary(outcomes, interrupted):
         note(line)
+    if interrupted:  # what is on disk now, whatever the moment of the interruption
+        for line in list_lines(folder):
+            note(line)
     return outcomes, interrupted
 
 
