@@ -19,7 +19,7 @@ from voice_coach.cli import main
 from voice_coach.config import Config
 from voice_coach.errors import UserError
 from voice_coach.personal import profile
-from voice_coach.personal.take_check import Problem, words_problem
+from voice_coach.personal.take_check import Problem, length_problem, sound_problem, words_problem
 from voice_coach.sim.room import Room
 from voice_coach.sim.speakers import UserVoices
 from voice_coach.speech import Synthesizer
@@ -69,6 +69,23 @@ def test_words_check_is_lenient_on_accents_and_strict_on_another_command() -> No
     assert words_problem("go on", "back", "go back", table) == (Problem.WRONG, "resume")
     assert words_problem("the", "pause", "hold on", table) == (Problem.UNCLEAR, "")
     assert words_problem("", "pause", "stay there", table) == (None, "")  # user's own words
+
+
+def test_sound_checks_on_a_real_voice(user_voices: UserVoices) -> None:
+    rng = np.random.default_rng(1)
+    voice = 0.5 * user_voices.say("pause please", "festival:kal")
+    pad = np.zeros(4800, np.float32)
+    take = np.concatenate([pad, voice, pad])
+    floor = rng.normal(0.0, 10 ** (-60 / 20), len(take)).astype(np.float32)
+    assert sound_problem(take + floor) is None and length_problem(take + floor) is None
+    assert sound_problem(floor) == Problem.SILENT
+    assert sound_problem((take + floor) * 0.003) == Problem.QUIET
+    assert sound_problem(np.clip(take * 8, -1.0, 1.0)) == Problem.CLIPPED
+    assert sound_problem(take + rng.normal(0.0, 0.1, len(take))) == Problem.NOISY
+    assert length_problem(np.concatenate([take] * 4)) == Problem.LONG
+    loudest = int(np.argmax(np.abs(voice)))
+    click = np.concatenate([pad, voice[max(0, loudest - 800):loudest + 800], pad])
+    assert sound_problem(click) is None and length_problem(click) == Problem.SHORT
 
 
 def test_enrollment_in_the_simulated_room_checks_reasks_saves_redoes_and_deletes(
