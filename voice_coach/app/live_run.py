@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from voice_coach.app.daemon import Daemon, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
+from voice_coach.app.executor import choices_mapping
 from voice_coach.app.live_mic import LiveMic, input_rate
 from voice_coach.app.prepare import block_size
 from voice_coach.audio import BLOCK_SECONDS as STEP_SECONDS
@@ -181,6 +182,8 @@ def run_live(config: Config, state_dir: Path | None = None,
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
+    for mode in dialogue.listen_modes:
+        listener.prepare(mode.mode, choices_mapping(mode))
     heard: queue.Queue[Any] = queue.Queue()
     daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake)
     speaker = LiveSpeaker(player, config.output_device,

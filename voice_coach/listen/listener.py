@@ -158,6 +158,13 @@ class Listener:
         decoder.offset = self._cleaned - _samples(decoder.recognizer)
         self._active, self._mode = decoder, mode
 
+    def prepare(self, mode: str, choices: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Build the recognizers of a mode now, not when it is first set: PocketSphinx holds
+        the GIL for a fifth of a second while it builds one, which starves the sound card."""
+        mode = ListenMode(mode)
+        key = choice_key(choices) if mode == ListenMode.CHOICE else ()
+        self._decoder(mode, key).reference.build()
+
     def add_reference(self, block: np.ndarray, start_time: float, rate: int) -> None:
         """What the speaker played (the Player's tap), from any thread."""
         with self._lock:

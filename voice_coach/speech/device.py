@@ -46,9 +46,10 @@ def resolve_output_device(device: str | int | None, hint: str = PLAY_HINT,
     return resolve_device(device, "output", outputs, label=label)
 
 
-OUTPUT_LATENCY_S = 0.15
-"""Audio the sound server holds ahead of the speaker, s: enough that a busy listener rarely
-starves the output (shorter latencies underflowed on PulseAudio; bench/LIVE.md)."""
+OUTPUT_LATENCY_S = 0.3
+"""Audio the sound server holds ahead of the speaker, s: deep enough that a busy machine does
+not starve the output (0.15 s underflowed under load; bench/LIVE.md). A stop does not wait
+for it to play out: ``cut`` drops it."""
 UNDERFLOW_LOG_EVERY = 50
 """After the first, one log line per this many output underflows."""
 
@@ -92,6 +93,24 @@ class DeviceOutput:
                 "check `voice-coach devices` or try the 'default' or 'pulse' device"
             ) from None
         self._leftover = np.zeros(0, dtype=np.float32)
+        self.cuts = 0
+        """Times ``cut`` dropped what the sound server held."""
+        player.on_stop = self.cut
+
+    def cut(self) -> None:
+        """Drop the audio the sound server still holds, so that a stop is heard at once
+        instead of one output latency later (the Player has already dropped its queue).
+        Not on the audio thread: PortAudio waits for the callback to return."""
+        if not self.active:
+            return
+        try:
+            self._stream.abort()
+            self._leftover = np.zeros(0, dtype=np.float32)
+            self._stream.start()
+            self.cuts += 1
+        except Exception as error:  # noqa: BLE001 - PortAudioError from the host API
+            # A stream that will not restart is noticed as inactive and reopened.
+            log.warning("could not cut the speaker's buffered audio (%s)", error)
 
     def _pick_rate(self, index: int | None, rate: int) -> int:
         """The voice's own rate if the device takes it, else the device's preferred rate
@@ -116,6 +135,8 @@ class DeviceOutput:
         return bool(getattr(self._stream, "active", True))
 
     def close(self) -> None:
+        if self.player.on_stop == self.cut:
+            self.player.on_stop = None
         self._stream.stop()
         self._stream.close()
 
