@@ -65,6 +65,10 @@ class WavSource:
 ADC_WINDOW_BLOCKS = 100
 """Blocks over which the earliest capture time (relative to the sample count) is taken: a
 sound server hands blocks over late by varying amounts, never early."""
+INPUT_LATENCY_S = 0.2
+"""Capture buffer the sound server may fill before the callback runs, s: blocks are timed by
+their capture time, so a deep buffer costs no accuracy, and it rides out a busy machine
+(PortAudio's default "low" overflowed when the process was not scheduled for 0.1 s)."""
 CLOCK_WAIT_S = 2.0
 """How long a new microphone stream waits for its timing to answer before it starts
 delivering blocks anyway (timed by their samples), s."""
@@ -108,7 +112,7 @@ class DeviceSource:
         try:
             self._stream: Any = sd.InputStream(
                 device=index, samplerate=rate, channels=1, dtype="float32",
-                blocksize=self.block, callback=self._callback)
+                blocksize=self.block, latency=INPUT_LATENCY_S, callback=self._callback)
             self._stream.start()
         except Exception as exc:  # noqa: BLE001 - PortAudio raises many kinds of errors
             name = "the default input" if device is None else f"input_device = {device!r}"

@@ -9,7 +9,9 @@ devices with clocks of their own cannot drift apart.
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections import deque
 from dataclasses import dataclass
 
 STALE_S = 1.0
@@ -22,12 +24,16 @@ STEADY_TOLERANCE_S = 0.002
 """How far the offset may move and still count as held, s."""
 
 
+ANCHOR_WINDOW = 50
+"""Output callbacks (1 s of 20 ms blocks) whose offsets are pooled: through ALSA's pulse plugin
+one DAC time is off by up to 10 ms from the next (bench/LIVE.md), their median is not."""
+
+
 @dataclass(frozen=True)
 class Anchor:
-    stream_time: float
-    """Player stream time of a sample, s."""
-    device_time: float
-    """When that sample reaches the speaker, on PortAudio's clock, s."""
+    offset: float
+    """Player stream time minus the device time its sample reaches the speaker, s (the
+    median of the recent callbacks')."""
     set_at: float
     """time.monotonic() when the anchor was taken."""
 
@@ -55,10 +61,17 @@ class PlaybackClock:
         self._anchor: Anchor | None = None
         self._hold = OffsetHold()
         self._steady = False
+        self._offsets: deque[float] = deque(maxlen=ANCHOR_WINDOW)
 
-    def anchor(self, stream_time: float, device_time: float) -> None:
-        self._steady = self._hold.update(stream_time - device_time)
-        self._anchor = Anchor(stream_time, device_time, time.monotonic())
+    def anchor(self, stream_time: float, device_time: float, restart: bool = False) -> None:
+        """The sample at ``stream_time`` reaches the speaker at ``device_time``. ``restart``:
+        the stream started again or lost time (an underflow), so older offsets no longer hold."""
+        if restart:
+            self._offsets.clear()
+        self._offsets.append(stream_time - device_time)
+        offset = statistics.median(self._offsets)
+        self._steady = self._hold.update(offset)
+        self._anchor = Anchor(offset, time.monotonic())
 
     def stream_time_at(self, device_time: float) -> float | None:
         """The stream time playing at ``device_time`` (PortAudio's clock), or None while no
@@ -66,4 +79,4 @@ class PlaybackClock:
         anchor = self._anchor
         if anchor is None or not self._steady or time.monotonic() - anchor.set_at > STALE_S:
             return None
-        return anchor.stream_time + (device_time - anchor.device_time)
+        return device_time + anchor.offset

@@ -93,6 +93,7 @@ class DeviceOutput:
                 "check `voice-coach devices` or try the 'default' or 'pulse' device"
             ) from None
         self._leftover = np.zeros(0, dtype=np.float32)
+        self._restarted = False  # the stream was cut and started again
         self.cuts = 0
         """Times ``cut`` dropped what the sound server held."""
         player.on_stop = self.cut
@@ -106,6 +107,7 @@ class DeviceOutput:
         try:
             self._stream.abort()
             self._leftover = np.zeros(0, dtype=np.float32)
+            self._restarted = True
             self._stream.start()
             self.cuts += 1
         except Exception as error:  # noqa: BLE001 - PortAudioError from the host API
@@ -155,14 +157,16 @@ class DeviceOutput:
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         # Runs on PortAudio's thread: an exception here would kill the stream silently.
         try:
-            if status and status.output_underflow:
+            underflow = bool(status and status.output_underflow)
+            if underflow:
                 self.underflows += 1
                 if self.underflows % UNDERFLOW_LOG_EVERY == 1:
                     log.warning("audio output underflow (%d so far)", self.underflows)
             dac = float(getattr(time_info, "outputBufferDacTime", 0.0) or 0.0)
             if dac > 0:
                 first = self.player.time - len(self._leftover) / self.device_rate
-                self.clock.anchor(first, dac)
+                self.clock.anchor(first, dac, restart=underflow or self._restarted)
+                self._restarted = False
             buffer = self._leftover
             while len(buffer) < frames:
                 block = self.player.read_block()
