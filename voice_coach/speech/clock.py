@@ -9,10 +9,11 @@ devices with clocks of their own cannot drift apart.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections import deque
 from dataclasses import dataclass
+
+import numpy as np
 
 STALE_S = 1.0
 """An anchor older than this (monotonic seconds) no longer describes the output stream."""
@@ -24,16 +25,18 @@ STEADY_TOLERANCE_S = 0.002
 """How far the offset may move and still count as held, s."""
 
 
-ANCHOR_WINDOW = 50
-"""Output callbacks (1 s of 20 ms blocks) whose offsets are pooled: through ALSA's pulse plugin
-one DAC time is off by up to 10 ms from the next (bench/LIVE.md), their median is not."""
+OFFSET_WINDOW = 250
+"""Timestamps (5 s of 20 ms blocks) over which a stream's offset is estimated."""
+OFFSET_PERCENTILE = 10.0
+"""Which of them stands for the stream: through ALSA's pulse plugin most timestamps sit
+within a millisecond of the lowest, and one in ten or so comes up to 10 ms late
+(bench/LIVE.md); a low percentile ignores both the late ones and a rare early one."""
 
 
 @dataclass(frozen=True)
 class Anchor:
     offset: float
-    """Player stream time minus the device time its sample reaches the speaker, s (the
-    median of the recent callbacks')."""
+    """Device time at which a sample reaches the speaker minus its Player stream time, s."""
     set_at: float
     """time.monotonic() when the anchor was taken."""
 
@@ -53,30 +56,47 @@ class OffsetHold:
         return now - self._since >= STEADY_S
 
 
+class EarliestOffset:
+    """The offset of a device's timestamps from a stream's sample count, when most timestamps
+    are on time and the rest come late by varying amounts: a low percentile of the last
+    OFFSET_WINDOW. It answers only once that has held (OffsetHold): while a stream starts,
+    its timestamps jump by tens of ms."""
+
+    def __init__(self) -> None:
+        self._recent: deque[float] = deque(maxlen=OFFSET_WINDOW)
+        self._hold = OffsetHold()
+        self._steady = False
+
+    def update(self, offset: float) -> float | None:
+        """Take one timestamp's offset, s; the estimate, or None while settling."""
+        self._recent.append(offset)
+        value = float(np.percentile(self._recent, OFFSET_PERCENTILE))
+        self._steady = self._steady or self._hold.update(value)
+        return value if self._steady else None
+
+
 class PlaybackClock:
     """Updated from the output callback, read from the input callback (no locks needed: one
     reference assignment is atomic)."""
 
     def __init__(self) -> None:
         self._anchor: Anchor | None = None
-        self._hold = OffsetHold()
-        self._steady = False
-        self._offsets: deque[float] = deque(maxlen=ANCHOR_WINDOW)
+        self._offset = EarliestOffset()
 
     def anchor(self, stream_time: float, device_time: float, restart: bool = False) -> None:
         """The sample at ``stream_time`` reaches the speaker at ``device_time``. ``restart``:
-        the stream started again or lost time (an underflow), so older offsets no longer hold."""
+        the stream started again or lost time (an underflow), so what was learnt no longer
+        holds."""
         if restart:
-            self._offsets.clear()
-        self._offsets.append(stream_time - device_time)
-        offset = statistics.median(self._offsets)
-        self._steady = self._hold.update(offset)
-        self._anchor = Anchor(offset, time.monotonic())
+            self._offset, self._anchor = EarliestOffset(), None
+        offset = self._offset.update(device_time - stream_time)
+        if offset is not None:
+            self._anchor = Anchor(offset, time.monotonic())
 
     def stream_time_at(self, device_time: float) -> float | None:
         """The stream time playing at ``device_time`` (PortAudio's clock), or None while no
         output stream has anchored it lately, or while its offset is still settling."""
         anchor = self._anchor
-        if anchor is None or not self._steady or time.monotonic() - anchor.set_at > STALE_S:
+        if anchor is None or time.monotonic() - anchor.set_at > STALE_S:
             return None
-        return device_time + anchor.offset
+        return device_time - anchor.offset
