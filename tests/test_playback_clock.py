@@ -54,3 +54,20 @@ def test_one_late_dac_time_does_not_move_the_clock_but_a_restart_does(
         now[0] += 0.02
         clock.anchor(1.5 + 0.02 * k, 501.2 + 0.02 * k)
     assert clock.stream_time_at(502.0) == pytest.approx(2.3)
+
+
+def test_audio_dropped_by_a_cut_moves_the_clock_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    clock = PlaybackClock()
+    for k in range(60):
+        now[0] += 0.02
+        clock.anchor(0.02 * k, 500.0 + 0.02 * k)
+    assert clock.stream_time_at(501.5) == pytest.approx(1.5)
+    # 0.25 s handed to the card was never played: what plays next is that much further on.
+    clock.dropped(0.25)
+    assert clock.stream_time_at(501.5) == pytest.approx(1.75)
+    for k in range(60, 120):  # and the new stream's own times agree, steady all along
+        now[0] += 0.02
+        clock.anchor(0.02 * k + 0.25, 500.0 + 0.02 * k)
+        assert clock.stream_time_at(500.0 + 0.02 * k) == pytest.approx(0.02 * k + 0.25)

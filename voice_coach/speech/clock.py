@@ -67,6 +67,11 @@ class EarliestOffset:
         self._hold = OffsetHold()
         self._steady = False
 
+    def shift(self, seconds: float) -> None:
+        """The stream's offset moved by ``seconds`` at a known moment (a cut): so do the
+        offsets learnt so far, and the estimate stays steady."""
+        self._recent = deque((x + seconds for x in self._recent), maxlen=OFFSET_WINDOW)
+
     def update(self, offset: float) -> float | None:
         """Take one timestamp's offset, s; the estimate, or None while settling."""
         self._recent.append(offset)
@@ -92,6 +97,13 @@ class PlaybackClock:
         offset = self._offset.update(device_time - stream_time)
         if offset is not None:
             self._anchor = Anchor(offset, time.monotonic())
+
+    def dropped(self, seconds: float) -> None:
+        """The output stream started again with ``seconds`` of queued stream time never
+        played: later samples reach the speaker that much sooner than the old offset says."""
+        self._offset.shift(-seconds)
+        if self._anchor is not None:
+            self._anchor = Anchor(self._anchor.offset - seconds, self._anchor.set_at)
 
     def stream_time_at(self, device_time: float) -> float | None:
         """The stream time playing at ``device_time`` (PortAudio's clock), or None while no

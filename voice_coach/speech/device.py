@@ -105,9 +105,16 @@ class DeviceOutput:
         if not self.active:
             return
         try:
+            # What was handed to the card but not yet played is dropped: the stream's clock
+            # then moves by that much (PlaybackClock.dropped), or, unknown, learns afresh.
+            playing = self.clock.stream_time_at(float(self._stream.time))
             self._stream.abort()
+            handed = self.player.time - len(self._leftover) / self.device_rate
             self._leftover = np.zeros(0, dtype=np.float32)
-            self._restarted = True
+            if playing is not None and 0.0 <= handed - playing < 2 * OUTPUT_LATENCY_S:
+                self.clock.dropped(handed - playing)
+            else:
+                self._restarted = True
             self._stream.start()
             self.cuts += 1
         except Exception as error:  # noqa: BLE001 - PortAudioError from the host API
