@@ -181,6 +181,8 @@ def routine_options(routines_dir: Path | None) -> list[RoutineOption]:
         if info.error is not None:
             log.warning("skipping routine %s: %s", info.path, info.error)
             continue
+        if info.replaces is not None:
+            log.warning("%s: your routine replaces the bundled '%s'", info.path, info.id)
         routine = load_routine(info.path)
         options[routine.id] = RoutineOption(routine.id, routine.title, compile_routine(routine),
                                             routine.rate, closing=routine.closing,

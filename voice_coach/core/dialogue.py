@@ -139,6 +139,14 @@ class Dialogue:
         return SetListenMode(ListenMode.WAKE)
 
     @property
+    def listen_modes(self) -> tuple[SetListenMode, ...]:
+        """Every mode ``listen_mode`` may ask for, so the app can build the recognizers before
+        they are needed."""
+        return (SetListenMode(ListenMode.WAKE), SetListenMode(ListenMode.SESSION),
+                SetListenMode(ListenMode.CHOICE, choice_phrases(self.routines.values())),
+                SetListenMode(ListenMode.CHOICE, ANSWERS))
+
+    @property
     def resumable(self) -> Progress | None:
         """The saved place of an unfinished session of a known routine, if any."""
         s = self.saved
