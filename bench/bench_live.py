@@ -35,6 +35,9 @@ from live_stack import RATE, LiveScene, silent_from  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "live.json"
 ASK_AGAIN_S = 2.5
+PAUSE_REPLY_S = 6.5
+"""How long the coach's "I've paused. Say resume when you're ready, or stop to end." takes at
+the calm pace, s."""
 
 
 @dataclass
@@ -83,7 +86,7 @@ def playing_at(pcm: np.ndarray, start: float, t: float, floor_db: float = -45.0)
     return len(seg) > 0 and float(np.sqrt(np.mean(np.square(seg)))) >= 10 ** (floor_db / 20)
 
 
-def scene_run(folder: Path, voice: str, drifting: bool) -> SceneRun:
+def scene_run(folder: Path, voice: str, drifting: bool, keep: Path | None = None) -> SceneRun:
     result = SceneRun("drifting" if drifting else "fixed 60 ms")
     t0 = time.monotonic()
     scene = LiveScene(folder, voice=voice, drifting=drifting)
@@ -104,9 +107,14 @@ def scene_run(folder: Path, voice: str, drifting: bool) -> SceneRun:
                 result.tries[heard] = say_until(scene, text, heard)
                 if not result.tries[heard]:
                     break
-                time.sleep(3.0)
+                # Told "say resume when you're ready", a person lets the coach finish first.
+                time.sleep(PAUSE_REPLY_S if heard == "pause" else 3.0)
     scene.stop()
     log = scene.log
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / f"{folder.name}.log").write_text(log + "\n" + "\n".join(
+            f"said {s.text!r} {s.start:.3f}-{s.speech_end:.3f}" for s in scene.said) + "\n")
     result.seconds = time.monotonic() - t0
     said = [h for _, h in steps]
     heard = re.findall(r"heard '([\w-]+)' \(", log)
@@ -204,12 +212,17 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--idle-minutes", type=float, default=30.0)
     ap.add_argument("--voice", default="festival:kal")
+    ap.add_argument("--paths", choices=("both", "fixed", "drifting"), default="both")
+    ap.add_argument("--keep-logs", type=Path, default=None,
+                    help="write each run's daemon log (and what was said when) here")
     args = ap.parse_args()
     runs: list[SceneRun] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for drifting in (False, True):
+        for drifting in [d for d in (False, True)
+                         if args.paths == "both" or (args.paths == "drifting") == d]:
             for k in range(args.runs):
-                run = scene_run(Path(tmp) / f"{drifting}-{k}", args.voice, drifting)
+                run = scene_run(Path(tmp) / f"{drifting}-{k}", args.voice, drifting,
+                                args.keep_logs)
                 print(json.dumps(asdict(run)), flush=True)
                 runs.append(run)
         idle = idle_run(Path(tmp) / "idle", args.voice, args.idle_minutes) \

@@ -93,8 +93,10 @@ def main(out: Path) -> None:
     voice = Voice()
     speaker, mic = Recorder(), Recorder()
 
+    # The person's stream is timed by its DAC times, so a deep buffer costs no accuracy and
+    # keeps their voice whole when the machine is busy (an underrun restarts the stream).
     with sd.OutputStream(device="vc_room", samplerate=RATE, channels=1, dtype="float32",
-                         blocksize=BLOCK, latency=0.02, callback=voice.callback) as room, \
+                         blocksize=BLOCK, latency=0.15, callback=voice.callback) as room, \
             sd.InputStream(device="vc_speaker_monitor", samplerate=RATE, channels=1,
                            dtype="float32", blocksize=BLOCK, latency=0.02,
                            callback=speaker.callback), \

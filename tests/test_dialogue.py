@@ -358,3 +358,25 @@ def test_a_session_chosen_by_voice_ends_with_the_routine_s_own_closing(
     assert any(isinstance(a, SessionEnded) for a in out)
     assert said(out)[-1] == last
     assert (replies.CLOSING in said(out)) == (not closing)
+
+
+def test_learn_my_voice_hands_over_to_the_enrollment_and_back() -> None:
+    from voice_coach.core.actions import Notice, StartEnrollment
+    from voice_coach.core.choices import LEARN_VOICE
+    from voice_coach.core.events import EnrollmentDone
+
+    d = choosing()
+    assert "learn my voice" in dict(d.dialogue.listen_mode.choices)[LEARN_VOICE]
+    actions = d.hear(LEARN_VOICE)
+    assert isinstance(actions[-1], StartEnrollment) and said(actions) == []
+    assert d.dialogue.state == "enrolling"
+    assert d.hear("stop") == [] and d.hear("wake") == [] and d.run(30.0) == []
+    back = d.feed(d.dialogue.handle(EnrollmentDone(3), d.now))
+    assert d.dialogue.state == "idle" and modes(back) == ["wake"] and said(back) == []
+    assert [a.text for a in back if isinstance(a, Notice)] == ["voice enrollment: 3 phrases saved"]
+    # It could not run (no writable state folder, a microphone gone): said so, then idle.
+    d = choosing()
+    d.hear(LEARN_VOICE)
+    back = d.feed(d.dialogue.handle(EnrollmentDone(0, "microphone gone"), d.now))
+    assert said(back) == [replies.CANNOT_ENROLL] and d.dialogue.state == "idle"
+    assert d.feed(d.dialogue.handle(EnrollmentDone(1), d.now)) == []  # late: ignored

@@ -4,6 +4,7 @@ as a user names them, the speaker recorded to time what it did (tests/live_stack
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -135,3 +136,14 @@ def test_selftest_says_whether_the_microphone_hears_the_speaker(
     delay = re.search(r"echo path: (\d+) ms", done.stdout)
     assert delay is None or 30 <= int(delay[1]) <= 200, done.stdout
     assert "0 underflows" in done.stdout and "OK:" in done.stdout
+
+
+def test_a_stop_is_heard_at_once_whatever_the_card_holds(tmp_path: Path) -> None:
+    with SoundServer(tmp_path / "server", echo_ms=None) as server:
+        done = subprocess.run([sys.executable, str(Path(__file__).parent / "speaker_cut.py")],
+                              env=server.env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    # The card holds 0.3 s; without the cut the tone would go on that long after the stop.
+    assert result["latency"] >= 0.25 and result["cuts"] == 1, result
+    assert result["sounding_after_stop"] < 0.08, result

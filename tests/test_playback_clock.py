@@ -35,3 +35,39 @@ def test_the_real_clock_is_monotonic_time() -> None:
     clock.anchor(1.0, 50.0)
     time.sleep(0.01)
     assert clock.stream_time_at(51.0) is None  # not held for STEADY_S yet
+
+
+def test_one_late_dac_time_does_not_move_the_clock_but_a_restart_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    clock = PlaybackClock()
+    for k in range(60):
+        now[0] += 0.02
+        # Every fifth DAC time is 9 ms late, as through ALSA's pulse plugin.
+        clock.anchor(0.02 * k, 500.0 + 0.02 * k + (0.009 if k % 5 == 4 else 0.0))
+    assert clock.stream_time_at(501.0) == pytest.approx(1.0, abs=1e-4)
+    # A cut: the stream starts again 0.3 s further on; older offsets no longer count.
+    clock.anchor(1.5, 501.2, restart=True)
+    assert clock.stream_time_at(502.0) is None  # settling again
+    for k in range(1, 40):
+        now[0] += 0.02
+        clock.anchor(1.5 + 0.02 * k, 501.2 + 0.02 * k)
+    assert clock.stream_time_at(502.0) == pytest.approx(2.3)
+
+
+def test_audio_dropped_by_a_cut_moves_the_clock_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    clock = PlaybackClock()
+    for k in range(60):
+        now[0] += 0.02
+        clock.anchor(0.02 * k, 500.0 + 0.02 * k)
+    assert clock.stream_time_at(501.5) == pytest.approx(1.5)
+    # 0.25 s handed to the card was never played: what plays next is that much further on.
+    clock.dropped(0.25)
+    assert clock.stream_time_at(501.5) == pytest.approx(1.75)
+    for k in range(60, 120):  # and the new stream's own times agree, steady all along
+        now[0] += 0.02
+        clock.anchor(0.02 * k + 0.25, 500.0 + 0.02 * k)
+        assert clock.stream_time_at(500.0 + 0.02 * k) == pytest.approx(0.02 * k + 0.25)

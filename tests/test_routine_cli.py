@@ -290,3 +290,15 @@ def test_estimate_warning_says_minute_for_one(tmp_path: Path,
     assert main(["check", str(path)]) == 0
     assert capsys.readouterr().err == (f"{path}: warning: estimated_minutes is 5, but the "
                                        "routine adds up to about 1 minute\n")
+
+
+def test_playing_a_user_routine_that_replaces_a_bundled_one_says_so(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    mine = _with_id(folder, "my-back.yaml", "lower-back-hip")
+    with caplog.at_level("WARNING"):
+        assert resolve_routine("lower-back-hip", folder) == mine
+        assert resolve_routine("good-small", GOOD.parent) == GOOD
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{mine}: your routine replaces the bundled 'lower-back-hip'"]

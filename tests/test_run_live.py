@@ -13,9 +13,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from voice_coach import paths
 from voice_coach.core import replies
@@ -40,6 +42,9 @@ def user_wav(path: Path, lines: tuple[tuple[float, str], ...]) -> None:
 class Daemon:
     """`voice-coach run` in a subprocess on the stand-in PortAudio; its log is collected."""
 
+    started: list[Daemon] = []
+    """Every daemon a test started (``_no_daemon_left`` kills what a failed test left)."""
+
     def __init__(self, tmp_path: Path, lines: tuple[tuple[float, str], ...], **env: str):
         fake = tmp_path / "fake"
         fake.mkdir()
@@ -56,6 +61,7 @@ class Daemon:
              "--state-dir", str(self.state)],
             env=dict(os.environ, PYTHONPATH=path, FAKE_SD_MIC=str(tmp_path / "mic.wav"), **env),
             stderr=subprocess.PIPE, text=True)
+        Daemon.started.append(self)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -83,6 +89,16 @@ class Daemon:
             if self.process.poll() is None:
                 self.process.kill()
             self._reader.join(5)
+
+
+@pytest.fixture(autouse=True)
+def _no_daemon_left() -> Iterator[None]:
+    yield
+    while Daemon.started:
+        daemon = Daemon.started.pop()
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+            daemon.process.wait(10)
 
 
 def test_sigterm_mid_session_saves_closes_and_exits_0(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from voice_coach.commands import ListenMode
 from voice_coach.core.actions import SaveProgress, SessionEnded
 from voice_coach.core.choices import RoutineOption
 from voice_coach.core.dialogue import Dialogue
-from voice_coach.core.events import CommandHeard, DeviceChanged, Event
+from voice_coach.core.events import CommandHeard, DeviceChanged, EnrollmentDone, Event
 from voice_coach.core.states import DialogueState
 from voice_coach.state_store import StateStore
 
@@ -103,6 +103,10 @@ class Daemon:
     def commands_heard(self) -> int:
         return self.executor.commands_heard
 
+    def set_enroller(self, enroll: Callable[[], EnrollmentDone]) -> None:
+        """What "learn my voice" runs (``voice_coach.app.enroll_daemon``)."""
+        self.executor.hooks.enroll = enroll
+
     def set_listener_mode(
             self, set_mode: Callable[[ListenMode, Mapping[str, Sequence[str]] | None], None],
     ) -> None:
@@ -177,6 +181,8 @@ def routine_options(routines_dir: Path | None) -> list[RoutineOption]:
         if info.error is not None:
             log.warning("skipping routine %s: %s", info.path, info.error)
             continue
+        if info.replaces is not None:
+            log.warning("%s: your routine replaces the bundled '%s'", info.path, info.id)
         routine = load_routine(info.path)
         options[routine.id] = RoutineOption(routine.id, routine.title, compile_routine(routine),
                                             routine.rate, closing=routine.closing,

@@ -29,12 +29,14 @@ from voice_coach.core.actions import (
     SetListenMode,
     SetVolume,
     Speak,
+    StartEnrollment,
     StateChanged,
     StopAudio,
 )
 from voice_coach.core.events import (
     CommandHeard,
     DeviceChanged,
+    EnrollmentDone,
     Event,
     SavingChanged,
     SpeechDone,
@@ -85,6 +87,9 @@ class Hooks:
     session_ended: Callable[[SessionEnded], None] | None = None
     outcome: Callable[[], str] | None = None
     """What a command heard led to ("paused", "starting lower-back-hip"), for the log."""
+    enroll: Callable[[], EnrollmentDone] | None = None
+    """Runs the spoken enrollment to its end (it blocks the loop meanwhile: the enrollment
+    has the speaker and microphone to itself); without it StartEnrollment is refused."""
 
 
 def choices_mapping(mode: SetListenMode) -> Mapping[str, Sequence[str]] | None:
@@ -153,6 +158,8 @@ class Executor:
                           detail=event.detail)
             case SavingChanged():
                 self._log(now, "saving", failing=event.failing, detail=event.detail)
+            case EnrollmentDone():
+                self._log(now, "enrolled", saved=event.saved, problem=event.problem)
         self.execute(actions, now)
 
     def _heard(self, event: CommandHeard, now: float) -> None:
@@ -214,6 +221,10 @@ class Executor:
             case Notice():
                 log.info("%s", action.text)
                 self._log(now, "notice", text=action.text)
+            case StartEnrollment():
+                self._log(now, "enroll")
+                self.post(hooks.enroll() if hooks.enroll is not None
+                          else EnrollmentDone(0, "voice enrollment is not available here"))
 
     def _log(self, now: float, kind: str, **detail: object) -> None:
         self.emit(LogEntry(now, kind, detail))

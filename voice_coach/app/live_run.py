@@ -11,6 +11,7 @@ timers keep going and nothing waits for a callback that never comes.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import signal
 import threading
@@ -19,8 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from voice_coach.app.daemon import Daemon, make_dialogue, routine_options
 from voice_coach.app.devices_watch import StallDetector, Watched
+from voice_coach.app.enroll_daemon import live_enroller
+from voice_coach.app.executor import choices_mapping
 from voice_coach.app.live_mic import LiveMic, input_rate
 from voice_coach.app.prepare import block_size
 from voice_coach.audio import BLOCK_SECONDS as STEP_SECONDS
@@ -31,6 +36,7 @@ from voice_coach.errors import UserError
 from voice_coach.listen.sources import CLOCK_WAIT_S
 from voice_coach.speech import Player
 from voice_coach.speech.clock import PlaybackClock
+from voice_coach.speech.wav import WavWriter
 from voice_coach.state_store import StateStore
 
 if TYPE_CHECKING:
@@ -145,6 +151,21 @@ def load_listener(config: Config, mic_rate: int = LISTEN_RATE) -> Any:
         raise UserError(text) from None
 
 
+LISTENER_WAV = "VOICE_COACH_LISTENER_WAV"
+"""Environment variable naming a WAV file for ``record_listener`` (debugging a real room)."""
+
+
+def record_listener(listener: Any) -> WavWriter | None:
+    """When LISTENER_WAV names a file: the listener's mic, the coach's playback and the echo
+    canceller's output as its three channels (16 kHz), written as the listener hears them."""
+    path = os.environ.get(LISTENER_WAV)
+    if not path:
+        return None
+    writer = WavWriter(Path(path), LISTEN_RATE, channels=3)
+    listener.tap = lambda mic, ref, cleaned: writer.write(np.stack([mic, ref, cleaned], 1))
+    return writer
+
+
 def open_mic(mic: LiveMic, device: str | int | None) -> None:
     try:
         mic.open()
@@ -184,6 +205,9 @@ def run_live(config: Config, state_dir: Path | None = None,
     player.add_tap(lambda block, t: listener.add_reference(block, t, player.sample_rate))
     dialogue = make_dialogue(routine_options(config.routines_dir), store, config.rate,
                              config.volume)
+    for mode in dialogue.listen_modes:
+        listener.prepare(mode.mode, choices_mapping(mode))
+    recording = record_listener(listener)
     heard: queue.Queue[Any] = queue.Queue()
     daemon = Daemon(dialogue, synthesizer, player, store, wake_phrase=config.wake)
     speaker = LiveSpeaker(player, config.output_device,
@@ -200,6 +224,9 @@ def run_live(config: Config, state_dir: Path | None = None,
 
         bridge = HomeBridge(home, daemon)
     stop = stop or threading.Event()
+    daemon.set_enroller(live_enroller(config, state_dir, player, synthesizer, mic,
+                                      lambda: speaker.output.latency if speaker.output else 0.0,
+                                      stop))
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
 
@@ -242,6 +269,9 @@ def run_live(config: Config, state_dir: Path | None = None,
                      "(%.1f and %.1f per hour)", underflows, overflows, hours * 60,
                      underflows / hours, overflows / hours)
         synthesizer.close()
+        if recording is not None:
+            recording.close()
+            log.info("what the listener heard is in %s", recording.path)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     log.info("stopped; %s", saved_phrase(daemon, store))

@@ -212,6 +212,18 @@ class VirtualRoom:
             self.step()
         return self.player.time
 
+    def capture(self) -> np.ndarray:
+        """One block on the virtual clock for the spoken enrollment, which has the speaker and
+        microphone to itself meanwhile: the player plays, the room and the mic run, nobody
+        else steps or listens (the listener resumes with a jump in mic time, as after a
+        lost mic)."""
+        block = self.player.read_block()
+        heard_by_mic = self.room.process(block, self.player.sample_rate)
+        self._mic_time += len(heard_by_mic) / self.room.rate_out
+        if self.sink is not None:
+            self.sink(heard_by_mic, block, self.player.time)
+        return heard_by_mic
+
     def step(self) -> None:
         now = self.player.time
         if self.user is not None:

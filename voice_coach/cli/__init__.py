@@ -21,7 +21,7 @@ from voice_coach.errors import UserError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "config", "devices", "models", "check", "list",
-    "play", "simulate", "history", "run", "demo", "detect", "selftest", "mic_test",
+    "play", "simulate", "history", "run", "enroll", "demo", "detect", "selftest", "mic_test",
 )
 
 

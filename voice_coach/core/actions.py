@@ -134,5 +134,12 @@ class Notice:
     text: str
 
 
-Action = SessionAction | PlayEarcon | SetListenMode | SessionStarted | SessionEnded | Notice
+@dataclass(frozen=True)
+class StartEnrollment:
+    """Hand the speaker and the microphone to the spoken enrollment (``voice-coach enroll``'s
+    flow, default plan); the app posts EnrollmentDone when it has ended."""
+
+
+Action = (SessionAction | PlayEarcon | SetListenMode | SessionStarted | SessionEnded | Notice
+          | StartEnrollment)
 """Everything the Dialogue (and so the app) may be asked to do."""

@@ -12,6 +12,10 @@ from voice_coach.core.cues import Cue
 USUAL = "usual"
 """Choice key for "the usual" (the routine played last)."""
 USUAL_PHRASES = ("the usual", "same as last time", "the same again")
+LEARN_VOICE = "learn-voice"
+"""Choice key for the spoken enrollment ("learn my voice"): the coach learns the user's own
+way of saying its commands."""
+LEARN_VOICE_PHRASES = ("learn my voice", "learn my voice please")
 
 _FILLER = frozenset({"a", "an", "and", "the", "of", "for", "with", "to", "my", "your"})
 
@@ -35,7 +39,8 @@ def choice_phrases(routines: Iterable[RoutineOption]) -> tuple[tuple[str, tuple[
     """Phrasings for each routine: its title, its id as words, and the title's first one or
     two words (e.g. "lower back") when no other routine starts the same way."""
     options = list(routines)
-    taken = {phrase for phrase in COMMANDS} | set(USUAL_PHRASES) | {"resume", "stop"}
+    taken = {phrase for phrase in COMMANDS} | set(USUAL_PHRASES) | {"resume", "stop"} \
+        | set(LEARN_VOICE_PHRASES)
     words = {r.id: [w for w in normalize(r.title).split() if w not in _FILLER] for r in options}
     out: list[tuple[str, tuple[str, ...]]] = []
     for r in options:
@@ -49,4 +54,5 @@ def choice_phrases(routines: Iterable[RoutineOption]) -> tuple[tuple[str, tuple[
         taken.update(phrases)
         out.append((r.id, phrases))
     out.append((USUAL, USUAL_PHRASES))
+    out.append((LEARN_VOICE, LEARN_VOICE_PHRASES))
     return tuple(out)

@@ -32,13 +32,15 @@ from voice_coach.core.actions import (
     SetListenMode,
     SetVolume,
     Speak,
+    StartEnrollment,
     StopAudio,
 )
-from voice_coach.core.choices import USUAL, RoutineOption, choice_phrases
+from voice_coach.core.choices import LEARN_VOICE, USUAL, RoutineOption, choice_phrases
 from voice_coach.core.cues import speech_patience
 from voice_coach.core.events import (
     CommandHeard,
     DeviceChanged,
+    EnrollmentDone,
     Event,
     SavingChanged,
     SettingRequested,
@@ -137,6 +139,14 @@ class Dialogue:
         return SetListenMode(ListenMode.WAKE)
 
     @property
+    def listen_modes(self) -> tuple[SetListenMode, ...]:
+        """Every mode ``listen_mode`` may ask for, so the app can build the recognizers before
+        they are needed."""
+        return (SetListenMode(ListenMode.WAKE), SetListenMode(ListenMode.SESSION),
+                SetListenMode(ListenMode.CHOICE, choice_phrases(self.routines.values())),
+                SetListenMode(ListenMode.CHOICE, ANSWERS))
+
+    @property
     def resumable(self) -> Progress | None:
         """The saved place of an unfinished session of a known routine, if any."""
         s = self.saved
@@ -178,6 +188,8 @@ class Dialogue:
                 return self.device_back(event.device, now)
             case SavingChanged():
                 return self._saving(event.failing, now)
+            case EnrollmentDone():
+                return self._enrolled(event, now)
         return self._tick(now)
 
     def device_lost(self, device: str, now: float) -> list[Action]:
@@ -236,6 +248,8 @@ class Dialogue:
             return self._wake(now) if command == WAKE else []
         if self.state == DialogueState.OFFERED:
             return self._offered(command, now)
+        if self.state == DialogueState.ENROLLING:
+            return []  # the enrollment has the microphone: nothing reaches us meanwhile
         if self.state == DialogueState.STARTING:
             if command == "stop":
                 self._pending = None
@@ -301,6 +315,10 @@ class Dialogue:
             return self._ask(texts.CHOICE_HELP.format(titles=titles), now)
         if command == "stop":
             return self._go_idle() + self._stop_and_say(texts.CANCELLED, now)
+        if command == LEARN_VOICE:
+            self.state = DialogueState.ENROLLING
+            self._wait, self._answer_by = None, None
+            return [StopAudio(), self.listen_mode, StartEnrollment()]
         if command == "resume":
             saved = self.resumable
             if saved is None:
@@ -319,6 +337,14 @@ class Dialogue:
         rate = self.rate * option.rate
         text = texts.STARTING_ROUTINE.format(title=option.title)
         return self._confirm(option, 0, rate, self.volume, text, now)
+
+    def _enrolled(self, done: EnrollmentDone, now: float) -> list[Action]:
+        if self.state != DialogueState.ENROLLING:
+            return []
+        notice = Notice(f"voice enrollment: {done.saved} phrases saved"
+                        + (f"; {done.problem}" if done.problem else ""))
+        said = self._stop_and_say(texts.CANNOT_ENROLL, now) if done.problem else []
+        return self._go_idle() + said + [notice]
 
     def _retry(self, reason: str, now: float) -> list[Action]:
         """An answer we cannot use: ask once more, then give up."""

@@ -74,7 +74,17 @@ class SettingRequested:
     """Already within the setting's range (RATE_MIN-RATE_MAX, VOLUME_MIN-VOLUME_MAX)."""
 
 
+@dataclass(frozen=True)
+class EnrollmentDone:
+    """The spoken enrollment has ended."""
+
+    saved: int
+    """Phrases whose takes were saved."""
+    problem: str = ""
+    """Why it could not run or finish (a device, the state folder), "" when it did."""
+
+
 Event = (CommandHeard | SpeechDone | Tick | DeviceChanged | SavingChanged | StartRequested
-         | SettingRequested)
+         | SettingRequested | EnrollmentDone)
 """Everything the Session and the Dialogue handle (the Session leaves devices, saving and
 requests from elsewhere to the Dialogue: for it those only let time pass)."""

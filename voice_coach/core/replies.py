@@ -55,6 +55,7 @@ CANCELLED = "Okay."
 OFFER = "{title} is ready. Say yes to begin."
 NOT_NOW = "Okay, not now."
 CHOICE_HELP = "You can say {titles}, the usual, or resume."
+CANNOT_ENROLL = "I could not learn your voice just now."
 NO_ROUTINES = "nothing yet"
 
 # Devices ("microphone" or "speaker") lost and back.

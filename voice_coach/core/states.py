@@ -25,3 +25,6 @@ class DialogueState(StrEnum):
     STARTING = "starting"
     """The chosen routine's confirmation is being said."""
     IN_SESSION = "in_session"
+    ENROLLING = "enrolling"
+    """The app runs the spoken enrollment ("learn my voice"); nothing else is heard until
+    it reports back (EnrollmentDone)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -142,6 +142,10 @@ class Listener:
         self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
         self.spotter = spotter
         """Template spotter of the user's enrolled takes, None without a profile."""
+        self.tap: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
+        """Called with (mic, reference, cleaned) of every stretch processed, on the listener's
+        clock (the cleaned signal runs ``latency`` samples behind): for recording what the
+        listener heard when it misbehaves on a real device."""
         self._mode = ListenMode.SESSION
         self._active = self._decoder(ListenMode.SESSION, ())
 
@@ -167,6 +171,13 @@ class Listener:
         decoder.recognizer.reset()
         decoder.offset = self._cleaned - _samples(decoder.recognizer)
         self._active, self._mode = decoder, mode
+
+    def prepare(self, mode: str, choices: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Build the recognizers of a mode now, not when it is first set: PocketSphinx holds
+        the GIL for a fifth of a second while it builds one, which starves the sound card."""
+        mode = ListenMode(mode)
+        key = choice_key(choices) if mode == ListenMode.CHOICE else ()
+        self._decoder(mode, key).reference.build()
 
     def add_reference(self, block: np.ndarray, start_time: float, rate: int) -> None:
         """What the speaker played (the Player's tap), from any thread."""
@@ -280,6 +291,8 @@ class Listener:
             self._delay.update(mic, reference)
             self._accept.played(reference)
         out = self._front.process(mic, reference)
+        if self.tap is not None:
+            self.tap(mic, reference, out.heard)
         self._cleaned += len(out.heard)
         self._speech.add(out.heard)
         if self._vad is None:

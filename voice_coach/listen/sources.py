@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import queue
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +17,7 @@ import numpy as np
 
 from voice_coach.audio import BLOCK_SECONDS, LISTEN_RATE
 from voice_coach.errors import UserError
-from voice_coach.speech.clock import OffsetHold
+from voice_coach.speech.clock import EarliestOffset
 from voice_coach.speech.wav import read_wav
 
 
@@ -62,9 +61,10 @@ class WavSource:
         self._pos = len(self.pcm)
 
 
-ADC_WINDOW_BLOCKS = 100
-"""Blocks over which the earliest capture time (relative to the sample count) is taken: a
-sound server hands blocks over late by varying amounts, never early."""
+INPUT_LATENCY_S = 0.2
+"""Capture buffer the sound server may fill before the callback runs, s: blocks are timed by
+their capture time, so a deep buffer costs no accuracy, and it rides out a busy machine
+(PortAudio's default "low" overflowed when the process was not scheduled for 0.1 s)."""
 CLOCK_WAIT_S = 2.0
 """How long a new microphone stream waits for its timing to answer before it starts
 delivering blocks anyway (timed by their samples), s."""
@@ -99,8 +99,7 @@ class DeviceSource:
         self._next: float = start_time
         self._timed = timing is None  # whether blocks are being delivered yet
         self._opened = time.monotonic()
-        self._input_hold = OffsetHold()
-        self._adc_offsets: deque[float] = deque(maxlen=ADC_WINDOW_BLOCKS)
+        self._offset = EarliestOffset()
         self._queue: queue.SimpleQueue[tuple[np.ndarray, float]] = queue.SimpleQueue()
         self._samples = 0
         self.status_errors = 0
@@ -108,7 +107,7 @@ class DeviceSource:
         try:
             self._stream: Any = sd.InputStream(
                 device=index, samplerate=rate, channels=1, dtype="float32",
-                blocksize=self.block, callback=self._callback)
+                blocksize=self.block, latency=INPUT_LATENCY_S, callback=self._callback)
             self._stream.start()
         except Exception as exc:  # noqa: BLE001 - PortAudio raises many kinds of errors
             name = "the default input" if device is None else f"input_device = {device!r}"
@@ -137,13 +136,12 @@ class DeviceSource:
         start = self._next
         adc = float(getattr(time_info, "inputBufferAdcTime", 0.0) or 0.0)
         captured = None
+        if status:  # samples lost: the count no longer lines up with the capture times
+            self._offset = EarliestOffset()
         if self.timing is not None and adc > 0:
             counted = (self._samples - frames) / self.rate
-            self._adc_offsets.append(adc - counted)
-            offset = min(self._adc_offsets)
-            # Capture times jump by tens of ms while a stream starts: only once they keep
-            # pace with the samples do they place blocks.
-            if self._input_hold.update(offset):
+            offset = self._offset.update(adc - counted)
+            if offset is not None:
                 captured = self.timing(counted + offset)
         if captured is not None:
             start, self._timed = captured, True

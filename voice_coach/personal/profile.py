@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,18 +100,48 @@ def add_take(folder: Path, command: str, phrase: str, pcm: np.ndarray) -> Take:
     """Save ``pcm`` (float32 mono at ``RATE``) as a new take and list it."""
     takes = load(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^a-z0-9]+", "-", phrase.lower()).strip("-") or command
     used = {t.path.name for t in takes} | {p.name for p in folder.glob("*.wav")}
+    take = _write(folder, command, phrase, pcm, used)
+    _save(folder, [*takes, take])
+    return take
+
+
+def _write(folder: Path, command: str, phrase: str, pcm: np.ndarray, used: set[str]) -> Take:
+    """Write ``pcm`` under a file name not in ``used`` (which gains it); not yet listed."""
+    slug = re.sub(r"[^a-z0-9]+", "-", phrase.lower()).strip("-") or command
     n = 1
     while f"{slug}-{n}.wav" in used:
         n += 1
+    used.add(f"{slug}-{n}.wav")
     path = folder / f"{slug}-{n}.wav"
     with WavWriter(path, RATE) as writer:
         writer.write(np.asarray(pcm, np.float32))
-    take = Take(command, phrase, path, round(len(pcm) / RATE, 3),
+    return Take(command, phrase, path, round(len(pcm) / RATE, 3),
                 datetime.now(UTC).isoformat(timespec="seconds"))
-    _save(folder, [*takes, take])
-    return take
+
+
+def replace_takes(folder: Path, command: str, phrase: str,
+                  pcms: Sequence[np.ndarray]) -> list[Take]:
+    """Make ``pcms`` the takes of ``command`` said as ``phrase``, in place of the earlier ones
+    of that phrase (other phrasings of the command stay). One manifest write switches from
+    the old set to the new: an interruption before it leaves the old takes (the new WAVs are
+    deleted), after it the new ones; the old WAVs are deleted last."""
+    takes = load(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    old = [t for t in takes if t.command == command and t.phrase == phrase]
+    used = {t.path.name for t in takes} | {p.name for p in folder.glob("*.wav")}
+    new: list[Take] = []
+    try:
+        for pcm in pcms:
+            new.append(_write(folder, command, phrase, pcm, used))
+        _save(folder, [t for t in takes if t not in old] + new)
+    except BaseException:
+        for take in new:  # unlisted: the old set is still the profile
+            take.path.unlink(missing_ok=True)
+        raise
+    for take in old:
+        take.path.unlink(missing_ok=True)
+    return new
 
 
 def remove(folder: Path, command: str | None = None) -> list[Take]:
@@ -123,6 +153,8 @@ def remove(folder: Path, command: str | None = None) -> list[Take]:
             shutil.rmtree(folder)
         return takes
     gone = [t for t in takes if t.command == command]
+    if not gone:  # nothing to delete: write nothing (no empty profile folder appears)
+        return []
     _save(folder, [t for t in takes if t.command != command])
     for take in gone:
         take.path.unlink(missing_ok=True)

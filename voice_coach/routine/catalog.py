@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +12,8 @@ from voice_coach import paths
 from voice_coach.errors import UserError
 from voice_coach.routine.compile import compile_routine, estimate_seconds
 from voice_coach.routine.load import load_routine
+
+log = logging.getLogger(__name__)
 
 ROUTINE_SUFFIXES: tuple[str, ...] = (".yaml", ".yml")
 
@@ -123,6 +126,9 @@ def resolve_routine(name_or_path: str, user_dir: Path | None = None) -> Path:
     by_name = [info for info in infos if info.path.stem == name_or_path]
     for found in (by_id, by_name):
         if found:
+            if found[-1].replaces is not None:
+                log.warning("%s: your routine replaces the bundled '%s'", found[-1].path,
+                            found[-1].id)
             return found[-1].path
     listing = ", ".join(sorted({info.id for info in infos if info.error is None})) or "none"
     raise UserError(f"unknown routine '{name_or_path}'; known routines: {listing}")

@@ -10,7 +10,10 @@ devices with clocks of their own cannot drift apart.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
+
+import numpy as np
 
 STALE_S = 1.0
 """An anchor older than this (monotonic seconds) no longer describes the output stream."""
@@ -22,12 +25,18 @@ STEADY_TOLERANCE_S = 0.002
 """How far the offset may move and still count as held, s."""
 
 
+OFFSET_WINDOW = 250
+"""Timestamps (5 s of 20 ms blocks) over which a stream's offset is estimated."""
+OFFSET_PERCENTILE = 10.0
+"""Which of them stands for the stream: through ALSA's pulse plugin most timestamps sit
+within a millisecond of the lowest, and one in ten or so comes up to 10 ms late
+(bench/LIVE.md); a low percentile ignores both the late ones and a rare early one."""
+
+
 @dataclass(frozen=True)
 class Anchor:
-    stream_time: float
-    """Player stream time of a sample, s."""
-    device_time: float
-    """When that sample reaches the speaker, on PortAudio's clock, s."""
+    offset: float
+    """Device time at which a sample reaches the speaker minus its Player stream time, s."""
     set_at: float
     """time.monotonic() when the anchor was taken."""
 
@@ -47,23 +56,59 @@ class OffsetHold:
         return now - self._since >= STEADY_S
 
 
+class EarliestOffset:
+    """The offset of a device's timestamps from a stream's sample count, when most timestamps
+    are on time and the rest come late by varying amounts: a low percentile of the last
+    OFFSET_WINDOW. It answers only once that has held (OffsetHold): while a stream starts,
+    its timestamps jump by tens of ms."""
+
+    def __init__(self) -> None:
+        self._recent: deque[float] = deque(maxlen=OFFSET_WINDOW)
+        self._hold = OffsetHold()
+        self._steady = False
+
+    def shift(self, seconds: float) -> None:
+        """The stream's offset moved by ``seconds`` at a known moment (a cut): so do the
+        offsets learnt so far, and the estimate stays steady."""
+        self._recent = deque((x + seconds for x in self._recent), maxlen=OFFSET_WINDOW)
+
+    def update(self, offset: float) -> float | None:
+        """Take one timestamp's offset, s; the estimate, or None while settling."""
+        self._recent.append(offset)
+        value = float(np.percentile(self._recent, OFFSET_PERCENTILE))
+        self._steady = self._steady or self._hold.update(value)
+        return value if self._steady else None
+
+
 class PlaybackClock:
     """Updated from the output callback, read from the input callback (no locks needed: one
     reference assignment is atomic)."""
 
     def __init__(self) -> None:
         self._anchor: Anchor | None = None
-        self._hold = OffsetHold()
-        self._steady = False
+        self._offset = EarliestOffset()
 
-    def anchor(self, stream_time: float, device_time: float) -> None:
-        self._steady = self._hold.update(stream_time - device_time)
-        self._anchor = Anchor(stream_time, device_time, time.monotonic())
+    def anchor(self, stream_time: float, device_time: float, restart: bool = False) -> None:
+        """The sample at ``stream_time`` reaches the speaker at ``device_time``. ``restart``:
+        the stream started again or lost time (an underflow), so what was learnt no longer
+        holds."""
+        if restart:
+            self._offset, self._anchor = EarliestOffset(), None
+        offset = self._offset.update(device_time - stream_time)
+        if offset is not None:
+            self._anchor = Anchor(offset, time.monotonic())
+
+    def dropped(self, seconds: float) -> None:
+        """The output stream started again with ``seconds`` of queued stream time never
+        played: later samples reach the speaker that much sooner than the old offset says."""
+        self._offset.shift(-seconds)
+        if self._anchor is not None:
+            self._anchor = Anchor(self._anchor.offset - seconds, self._anchor.set_at)
 
     def stream_time_at(self, device_time: float) -> float | None:
         """The stream time playing at ``device_time`` (PortAudio's clock), or None while no
         output stream has anchored it lately, or while its offset is still settling."""
         anchor = self._anchor
-        if anchor is None or not self._steady or time.monotonic() - anchor.set_at > STALE_S:
+        if anchor is None or time.monotonic() - anchor.set_at > STALE_S:
             return None
-        return anchor.stream_time + (device_time - anchor.device_time)
+        return device_time - anchor.offset

@@ -46,9 +46,10 @@ def resolve_output_device(device: str | int | None, hint: str = PLAY_HINT,
     return resolve_device(device, "output", outputs, label=label)
 
 
-OUTPUT_LATENCY_S = 0.15
-"""Audio the sound server holds ahead of the speaker, s: enough that a busy listener rarely
-starves the output (shorter latencies underflowed on PulseAudio; bench/LIVE.md)."""
+OUTPUT_LATENCY_S = 0.3
+"""Audio the sound server holds ahead of the speaker, s: deep enough that a busy machine does
+not starve the output (0.15 s underflowed under load; bench/LIVE.md). A stop does not wait
+for it to play out: ``cut`` drops it."""
 UNDERFLOW_LOG_EVERY = 50
 """After the first, one log line per this many output underflows."""
 
@@ -92,6 +93,33 @@ class DeviceOutput:
                 "check `voice-coach devices` or try the 'default' or 'pulse' device"
             ) from None
         self._leftover = np.zeros(0, dtype=np.float32)
+        self._restarted = False  # the stream was cut and started again
+        self.cuts = 0
+        """Times ``cut`` dropped what the sound server held."""
+        player.on_stop = self.cut
+
+    def cut(self) -> None:
+        """Drop the audio the sound server still holds, so that a stop is heard at once
+        instead of one output latency later (the Player has already dropped its queue).
+        Not on the audio thread: PortAudio waits for the callback to return."""
+        if not self.active:
+            return
+        try:
+            # What was handed to the card but not yet played is dropped: the stream's clock
+            # then moves by that much (PlaybackClock.dropped), or, unknown, learns afresh.
+            playing = self.clock.stream_time_at(float(self._stream.time))
+            self._stream.abort()
+            handed = self.player.time - len(self._leftover) / self.device_rate
+            self._leftover = np.zeros(0, dtype=np.float32)
+            if playing is not None and 0.0 <= handed - playing < 2 * OUTPUT_LATENCY_S:
+                self.clock.dropped(handed - playing)
+            else:
+                self._restarted = True
+            self._stream.start()
+            self.cuts += 1
+        except Exception as error:  # noqa: BLE001 - PortAudioError from the host API
+            # A stream that will not restart is noticed as inactive and reopened.
+            log.warning("could not cut the speaker's buffered audio (%s)", error)
 
     def _pick_rate(self, index: int | None, rate: int) -> int:
         """The voice's own rate if the device takes it, else the device's preferred rate
@@ -116,6 +144,8 @@ class DeviceOutput:
         return bool(getattr(self._stream, "active", True))
 
     def close(self) -> None:
+        if self.player.on_stop == self.cut:
+            self.player.on_stop = None
         self._stream.stop()
         self._stream.close()
 
@@ -134,14 +164,16 @@ class DeviceOutput:
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         # Runs on PortAudio's thread: an exception here would kill the stream silently.
         try:
-            if status and status.output_underflow:
+            underflow = bool(status and status.output_underflow)
+            if underflow:
                 self.underflows += 1
                 if self.underflows % UNDERFLOW_LOG_EVERY == 1:
                     log.warning("audio output underflow (%d so far)", self.underflows)
             dac = float(getattr(time_info, "outputBufferDacTime", 0.0) or 0.0)
             if dac > 0:
                 first = self.player.time - len(self._leftover) / self.device_rate
-                self.clock.anchor(first, dac)
+                self.clock.anchor(first, dac, restart=underflow or self._restarted)
+                self._restarted = False
             buffer = self._leftover
             while len(buffer) < frames:
                 block = self.player.read_block()

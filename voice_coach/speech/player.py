@@ -44,6 +44,9 @@ class Player:
         self.sample_rate = sample_rate
         self.block_size = block_size
         self.on_done: Callable[[int], None] | None = None
+        self.on_stop: Callable[[], None] | None = None
+        """Called by ``stop()`` (on its thread, outside the lock): a sound card then drops
+        what it still holds (DeviceOutput.cut)."""
         self.samples_emitted = 0
         self._queue: deque[_Utterance] = deque()
         self._taps: list[Tap] = []
@@ -90,16 +93,23 @@ class Player:
         Dropped utterances never get on_done. Utterances queued after this call play.
         """
         with self._lock:
-            current = self._queue[0] if self._queue else None
-            self._queue.clear()
-            if current is None or current.position == 0:
-                return
-            if current.utterance_id is None:  # already fading out after an earlier stop
-                self._queue.append(current)
-                return
-            tail = current.pcm[current.position:current.position + self._fade]
-            ramp = np.linspace(1.0, 0.0, len(tail) + 1, dtype=np.float32)[1:]
-            self._queue.append(_Utterance(None, tail * ramp))
+            self._fade_out()
+            on_stop = self.on_stop
+        # Also when the queue was empty: the card may still hold the end of the last one.
+        if on_stop is not None:
+            on_stop()
+
+    def _fade_out(self) -> None:
+        current = self._queue[0] if self._queue else None
+        self._queue.clear()
+        if current is None or current.position == 0:
+            return
+        if current.utterance_id is None:  # already fading out after an earlier stop
+            self._queue.append(current)
+            return
+        tail = current.pcm[current.position:current.position + self._fade]
+        ramp = np.linspace(1.0, 0.0, len(tail) + 1, dtype=np.float32)[1:]
+        self._queue.append(_Utterance(None, tail * ramp))
 
     def set_volume(self, volume: float) -> None:
         """Ramp towards ``volume`` (clipped to 0..1) over at most RAMP_S seconds."""

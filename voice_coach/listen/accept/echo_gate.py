@@ -106,12 +106,16 @@ class ReferenceDecoder:
         self.table = table
         self._rec: Recognizer | None = None
 
+    def build(self) -> Recognizer:
+        """The recognizer, built on first use (or ahead of it)."""
+        if self._rec is None:
+            self._rec = self._create(self.table)
+        return self._rec
+
     def decode(self, ref16: np.ndarray, keep: tuple[float, float] | None = None) -> str:
         """What the recognizer makes of ``ref16`` (16 kHz float): the words overlapping
         ``keep`` (seconds from the start of ``ref16``), or all of them."""
-        if self._rec is None:
-            self._rec = self._create(self.table)
-        rec = self._rec
+        rec = self.build()
         rec.reset()
         pad = np.zeros(int(PAD_S * LISTEN_RATE), np.int16)
         base = float(getattr(rec, "time", 0.0)) + PAD_S  # recognizer time of ref16[0]

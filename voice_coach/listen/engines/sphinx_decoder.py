@@ -45,6 +45,9 @@ COSTLY_EARLY_SILENCE_FRAMES = 8
 onto your side" must not end the sentence, since mistaking it costs the user their place."""
 FRAME_SHIFT_S = 1.0 / 100
 """PocketSphinx's feature frames: 100 per second."""
+FEED_SAMPLES = 1600
+"""Most samples (0.1 s) given to PocketSphinx in one call: it holds Python's GIL for the whole
+call, and a whole utterance decoded at once starved the sound card's callback (bench/LIVE.md)."""
 
 
 def lm_corpus(table: PhraseTable, repeats: int = PHRASE_REPEATS) -> str:
@@ -148,7 +151,7 @@ class PhraseDecoder:
         self._active = True
         self._start = start
         self._frames = list(frames)
-        self._decoder.process_raw(b"".join(self._frames))
+        self._process(self._frames)
 
     def feed(self, frame: bytes) -> None:
         self._decoder.process_raw(frame)
@@ -193,7 +196,7 @@ class PhraseDecoder:
         # The second decode must not move the cepstral mean the next utterance starts from.
         cmn = self._decoder.get_cmn(False)
         self._decoder.start_utt()
-        self._decoder.process_raw(b"".join(self._frames[late:]))
+        self._process(self._frames[late:])
         self._decoder.end_utt()
         alternative = self._result(self._start + late * frame_samples / SAMPLE_RATE, end)
         self._decoder.set_cmn(cmn)
@@ -230,7 +233,14 @@ class PhraseDecoder:
         # moved on (bench/LISTENING.md).
         self._decoder.set_cmn(self._cmn_start)
         self._decoder.start_utt()
-        self._decoder.process_raw(b"".join(self._frames))
+        self._process(self._frames)
+
+    def _process(self, frames: list[bytes]) -> None:
+        """Decode ``frames`` (16-bit PCM) in calls of at most FEED_SAMPLES."""
+        data = b"".join(frames)
+        step = 2 * FEED_SAMPLES
+        for k in range(0, len(data), step):
+            self._decoder.process_raw(data[k:k + step])
 
     def _result(self, start: float, end: float) -> Hypothesis | None:
         """The decoder's last finished utterance as a hypothesis; it began at ``start``."""
