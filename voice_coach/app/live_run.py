@@ -224,9 +224,15 @@ def run_live(config: Config, state_dir: Path | None = None,
 
         bridge = HomeBridge(home, daemon)
     stop = stop or threading.Event()
-    daemon.set_enroller(live_enroller(config, state_dir, player, synthesizer, mic,
-                                      lambda: speaker.output.latency if speaker.output else 0.0,
-                                      stop))
+    enroll = live_enroller(config, state_dir, player, synthesizer, mic,
+                           lambda: speaker.output.latency if speaker.output else 0.0, stop)
+
+    def enroll_and_listen() -> Any:
+        done = enroll()
+        attach(listener, store.directory, config.voice_profile)  # the new takes, from now on
+        return done
+
+    daemon.set_enroller(enroll_and_listen)
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
 
