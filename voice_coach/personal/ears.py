@@ -23,9 +23,10 @@ class _Ears(Protocol):
 
 
 def profile_folder(state_dir: Path, name_or_path: str | Path) -> Path:
-    """A profile given by name (under the state folder) or as a folder path."""
+    """A profile given by name (under the state folder) or as a folder path (one with a
+    slash, or an existing folder, as ``enroll --takes DIR --profile OUT`` writes)."""
     text = str(name_or_path)
-    if "/" in text or text.startswith("."):
+    if "/" in text or text.startswith(".") or Path(text).is_dir():
         return Path(text).expanduser()
     return profile.profile_dir(state_dir, text)
 
