@@ -43,6 +43,9 @@ best path, that end an utterance before the endpointer does (bench/LISTENING.md)
 COSTLY_EARLY_SILENCE_FRAMES = 8
 """The same for phrases of COSTLY_COMMANDS (0.08 s): a comma pause after "next" in "next, roll
 onto your side" must not end the sentence, since mistaking it costs the user their place."""
+NBEST_READINGS = 12
+"""N-best entries read after each utterance for other readings (the list repeats a text
+with other fillers and pronunciations; reading it costs 0.1-1 ms per utterance)."""
 FRAME_SHIFT_S = 1.0 / 100
 """PocketSphinx's feature frames: 100 per second."""
 
@@ -245,6 +248,22 @@ class PhraseDecoder:
                               end=start + (seg.end_frame + 1) * FRAME_SHIFT_S))
         if not words:
             return None
+        text = " ".join(w.word for w in words)
         # The final search may place the last word's end past where the running one ended it.
-        return Hypothesis(text=" ".join(w.word for w in words), words=tuple(words),
-                          start=start, end=max(end, words[-1].end), decided=self._now)
+        return Hypothesis(text=text, words=tuple(words), start=start,
+                          end=max(end, words[-1].end), decided=self._now,
+                          readings=self._readings(text))
+
+    def _readings(self, best: str) -> tuple[str, ...]:
+        """The N-best list of the utterance just finished, as distinct normalized texts other
+        than ``best``, best first (for the parser's close-call rule)."""
+        out: list[str] = []
+        for i, entry in enumerate(self._decoder.nbest() or ()):
+            if i >= NBEST_READINGS or entry is None:
+                break
+            words = (_ALT_PRONUNCIATION.sub("", w).lower() for w in entry.hypstr.split())
+            text = normalize(" ".join(w for w in words
+                                      if w not in _FILLERS and w[:1] not in "[+"))
+            if text and text != best and text not in out:
+                out.append(text)
+        return tuple(out)
