@@ -34,7 +34,7 @@ ENGLISH = [  # several phrasings for the commands where a miss or a false hit co
     ("stop", "stop"), ("stop the session", "stop"), ("that's enough", "stop"),
     ("slower", "slower"), ("slow down", "slower"), ("faster", "faster"),
     ("louder", "louder"), ("quieter", "quieter"), ("volume down", "quieter"),
-    ("where are we", "status"), ("how long is left", "status"),
+    ("where are we", "status"),
     ("help", "help"), ("what can i say", "help"),
 ]
 NOT_COMMANDS = [
