@@ -7,6 +7,13 @@ words. The combined confidence is the lowest word confidence, and each command h
 minimum (a false "stop" costs a session, a false "pause" a second), lowered for phrases of
 three words or more.
 
+Close calls (docs/listening.md): when another reading of the same utterance, among the
+recognizer's N-best (Hypothesis.readings), is a whole phrase of a different command and the
+phrase heard is not sure of itself (CLOSE_CALL_CONFIDENCE), the parser does not flip the coin:
+it takes the safer of the two when one is pause or stop (SAFE_ORDER), else nothing. A resume
+whose rival reading is a pause is always a close call: obeying "go on" for "hold on" is the
+costliest mistake the coach can make.
+
 One exception, on purpose asymmetric (docs/safety.md): outside wake mode, a short utterance
 that is no phrase but holds a distress word anywhere ("stop, it hurts", "ow", "I need to stop")
 is a "pause". A false pause costs the user one word; a missed cry of pain costs their trust, or
@@ -16,11 +23,14 @@ after the parser, as for every command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 
 from voice_coach.commands import WAKE, normalize
 from voice_coach.listen.engines.base import Hypothesis
 from voice_coach.listen.phrases import PhraseTable
+
+log = logging.getLogger(__name__)
 
 MODES = ("wake", "session", "answer")
 """wake: only the wake phrase (optionally followed by a command); session: bare commands;
@@ -40,6 +50,15 @@ DISTRESS_MAX_WORDS = 6
 longest on the listening bench, "stop, I have a cramp", is five words, and the recognizer may
 add one); other people's sentences ("my brother cannot stop talking about his new bicycle")
 run longer. (docs/safety.md)"""
+CLOSE_CALL_CONFIDENCE = 0.6
+"""Lowest word confidence (0..1) of the phrase heard below which a rival reading of another
+command makes the utterance a close call. (bench/LISTENING.md)"""
+SAFE_ORDER = ("pause", "stop")
+"""In a close call involving one of these, the first of them present is obeyed: both silence
+the coach and keep the place; anything else is a coin flip, and nothing is obeyed."""
+NEVER_FOR = {"resume": "pause"}
+"""Command -> rival reading that always makes it a close call, however confident: "go on"
+obeyed for "hold on" restarts the coach for someone who asked it to stop talking."""
 LONG_PHRASE_MAX_WORD_S = 0.85
 """Longest any one word of a long phrase may last, s: someone else's sentence forced into a
 long phrase stretches one word over several real ones. (bench/LISTENING.md)"""
@@ -90,15 +109,43 @@ class CommandParser:
             f"not a {self._mode} phrase: {text!r}"
         if not why:
             assert command is not None
-            self.last_rejection = ""
             confidence = min((w.confidence for w in hyp.words), default=1.0)
-            return ParsedCommand(command, confidence, text, hyp.decided)
+            parsed = self._close_call(hyp, ParsedCommand(command, confidence, text,
+                                                         hyp.decided))
+            if parsed is not None:
+                self.last_rejection = ""
+                return parsed
+            why = self.last_rejection
         # A phrase too weak to count ("stop" heard faintly) still pauses for its distress word.
         distress = self._distress(hyp, words)
         if isinstance(distress, ParsedCommand):
             self.last_rejection = ""
             return distress
         return self._reject(distress or why)
+
+    def _close_call(self, hyp: Hypothesis, parsed: ParsedCommand) -> ParsedCommand | None:
+        """``parsed``, or the safer command, or None (last_rejection says why) when the
+        utterance's best rival reading is a whole phrase of another command and close (see the
+        module docstring)."""
+        if self._mode == "wake":
+            return parsed
+        rival = next(((r, c) for r in hyp.readings
+                      if (c := self._match(r)) is not None and c != parsed.command
+                      and c != WAKE), None)
+        if rival is None:
+            return parsed
+        reading, other = rival
+        always = NEVER_FOR.get(parsed.command) == other
+        log.debug("close call: %r %s (%.2f) vs %r %s", parsed.text, parsed.command,
+                  parsed.confidence, reading, other)
+        if not always and parsed.confidence >= CLOSE_CALL_CONFIDENCE:
+            return parsed
+        safe = next((c for c in SAFE_ORDER if c in (parsed.command, other)), None)
+        if safe is not None:
+            return replace(parsed, command=safe)
+        self.last_rejection = (f"close call: {parsed.text!r} ({parsed.command}, "
+                               f"{parsed.confidence:.2f}) or {reading!r} ({other})")
+        return None
 
     def _weak(self, hyp: Hypothesis, words: list[str], command: str) -> str:
         """Why the utterance, the whole phrase of ``command``, does not count; "" if it does."""

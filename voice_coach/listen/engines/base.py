@@ -42,6 +42,10 @@ class Hypothesis:
     """The same utterance decoded again from a later start, where the closing signal alone
     would have opened it (engines that open utterances on an onset signal): the first
     decode may have taken in the coach's residual before the voice."""
+    readings: tuple[str, ...] = ()
+    """Other readings of the same utterance, best first (normalized, distinct, the best
+    path's own text left out): the recognizer's N-best list, for the parser's close-call
+    rule. Empty when the engine gives none."""
 
 
 class Recognizer(Protocol):

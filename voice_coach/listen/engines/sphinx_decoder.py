@@ -43,6 +43,9 @@ best path, that end an utterance before the endpointer does (bench/LISTENING.md)
 COSTLY_EARLY_SILENCE_FRAMES = 8
 """The same for phrases of COSTLY_COMMANDS (0.08 s): a comma pause after "next" in "next, roll
 onto your side" must not end the sentence, since mistaking it costs the user their place."""
+NBEST_READINGS = 12
+"""N-best entries read after each utterance for other readings (the list repeats a text
+with other fillers and pronunciations; reading it costs 0.1-1 ms per utterance)."""
 FRAME_SHIFT_S = 1.0 / 100
 """PocketSphinx's feature frames: 100 per second."""
 FEED_SAMPLES = 1600
@@ -71,18 +74,26 @@ def build_lm(table: PhraseTable, path: Path, repeats: int = PHRASE_REPEATS) -> N
     model.write_file(str(path))
 
 
+UNSAID = {"ow": "OW"}
+"""Pronunciations left out of the decoder's dictionary. "ow" read as "owe" (its first one in
+the dictionary) took short commands from the recognizer ("help" and "pause" heard as "ow");
+a person in pain says it as in "how"."""
+
+
 def write_dictionary(full: Path, words: AbstractSet[str], out: Path) -> set[str]:
     """Write the lines of pronunciation dictionary ``full`` that spell ``words`` (every
-    pronunciation) to ``out``; returns the words found. The decoder then knows only the
-    phrase table's words, which makes a recognizer start ten times faster."""
-    found: set[str] = set()
+    pronunciation but the UNSAID ones) to ``out``; returns the words found. The decoder then
+    knows only the phrase table's words, which makes a recognizer start ten times faster."""
+    written: dict[str, int] = {}
     with full.open(encoding="utf-8", errors="replace") as src, out.open("w") as dst:
         for line in src:
-            word = _ALT_PRONUNCIATION.sub("", line.split(" ", 1)[0])
-            if word in words:
-                dst.write(line)
-                found.add(word)
-    return found
+            spelling, _, phones = line.partition(" ")
+            word = _ALT_PRONUNCIATION.sub("", spelling)
+            if word in words and UNSAID.get(word) != phones.strip():
+                n = written[word] = written.get(word, 0) + 1
+                # Numbered again: a word whose first pronunciation is left out starts at 1.
+                dst.write(f"{word if n == 1 else f'{word}({n})'} {phones}")
+    return set(written)
 
 
 def _sentence_end_frames(segs: list[pocketsphinx.Segment]) -> int:
@@ -255,6 +266,22 @@ class PhraseDecoder:
                               end=start + (seg.end_frame + 1) * FRAME_SHIFT_S))
         if not words:
             return None
+        text = " ".join(w.word for w in words)
         # The final search may place the last word's end past where the running one ended it.
-        return Hypothesis(text=" ".join(w.word for w in words), words=tuple(words),
-                          start=start, end=max(end, words[-1].end), decided=self._now)
+        return Hypothesis(text=text, words=tuple(words), start=start,
+                          end=max(end, words[-1].end), decided=self._now,
+                          readings=self._readings(text))
+
+    def _readings(self, best: str) -> tuple[str, ...]:
+        """The N-best list of the utterance just finished, as distinct normalized texts other
+        than ``best``, best first (for the parser's close-call rule)."""
+        out: list[str] = []
+        for i, entry in enumerate(self._decoder.nbest() or ()):
+            if i >= NBEST_READINGS or entry is None:
+                break
+            words = (_ALT_PRONUNCIATION.sub("", w).lower() for w in entry.hypstr.split())
+            text = normalize(" ".join(w for w in words
+                                      if w not in _FILLERS and w[:1] not in "[+"))
+            if text and text != best and text not in out:
+                out.append(text)
+        return tuple(out)
