@@ -93,9 +93,9 @@ def test_enrollment_in_the_simulated_room_checks_reasks_saves_redoes_and_deletes
         user_voices: UserVoices, capsys: pytest.CaptureFixture) -> None:
     folder = profile.profile_dir(tmp_path)
     items = [Item("wake", "hey coach"), Item("back", "go back")]
-    # Answers counted from 0: a cough, then "go on" for "go back", then silence.
+    # Answers counted from 0: a cough, then "resume" for "go back", then silence.
     audio, user = _session(synthesizer, user_voices, 11, "festival:kal",
-                           {1: "cough", 3: "say:go on", 5: "silence"})
+                           {1: "cough", 3: "say:resume", 5: "silence"})
     outcomes, interrupted = enroll(items, audio, judge, folder, takes=2, note=lambda _: None)
     assert not interrupted
     assert [o.bad for o in outcomes] == [["no voice"], ["wrong phrase", "silent"]], user.answers
@@ -116,8 +116,8 @@ def test_enrollment_in_the_simulated_room_checks_reasks_saves_redoes_and_deletes
     redo = plan(judge.table, takes, "back")
     assert redo == [Item("back", "go back")]
     assert plan(judge.table, takes, "pause", "Stay there!") == [Item("pause", "stay there")]
-    with pytest.raises(UserError, match="'go on' already means resume; choose other words"):
-        plan(judge.table, takes, "back", "go on")
+    with pytest.raises(UserError, match="'hold on' already means pause; choose other words"):
+        plan(judge.table, takes, "back", "hold on")
     audio, _ = _session(synthesizer, user_voices, 12, "festival:ked", {})
     outcomes, interrupted = enroll(redo, StopAfter(audio, 1), judge, folder, takes=2,
                                    note=lambda _: None)

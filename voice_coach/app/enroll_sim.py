@@ -93,7 +93,7 @@ _SAY = re.compile(r"Say: (.+?)\.?$")
 class EnrollingUser:
     """Answers each "Say: ..." / "Again." prompt with the phrase, in a synthetic voice, into
     the room; ``mishaps`` turns chosen answers (counted from 0) into a cough ("cough"),
-    silence ("silence") or other words ("say:go on")."""
+    silence ("silence") or other words ("say:resume")."""
 
     say: Callable[[str, str], np.ndarray]
     """(text, voice) -> 16 kHz speech (``sim.speakers.UserVoices.say``)."""
