@@ -78,9 +78,8 @@ def test_cries_of_pain_between_the_coachs_lines_pause_it(coach: Coach, user_voic
 def test_cries_of_pain_over_the_coachs_voice_pause_it(coach: Coach, user_voices: UserVoices,
                                                        voice: str) -> None:
     # Over the coach's words at equal loudness: the hardest case for the recognizer (strict
-    # commands: about 9 in 10 heard on the bench). Here kal 7 and ked 5 of 7: ked's "stop it
-    # hurts" falls on the coach's second line, while the cancellers still learn the room, and
-    # its "ow" is lost there, leaving a "stop" that ends the session (silent either way).
+    # commands: about 9 in 10 heard on the bench). Here kal 7 and ked 6 of 7 (ked's "stop it
+    # hurts" falls on the coach's second line, while the cancellers still learn the room).
     times = [start + 0.4 for start, end, _ in coach.lines[1:] if end - start > 2.2]
     times = times[:len(DISTRESS)]
     utterances = [Utterance(t, user_voices.say(p, voice), user_to_echo_db=0.0)
@@ -89,13 +88,11 @@ def test_cries_of_pain_over_the_coachs_voice_pause_it(coach: Coach, user_voices:
     assert all(t.during_echo for t in truth)
     found = pauses(heard, truth)
     missed = [p for p, h in zip(DISTRESS, found, strict=True) if h is None]
-    assert len(missed) <= (0 if voice == "festival:kal" else 2), (
-        missed, [(round(h.time, 2), h.command, h.text) for h in heard])
+    assert len(missed) <= 1, (missed, [(round(h.time, 2), h.command, h.text) for h in heard])
     # Over the coach a word is now and then heard as another command (ked's "I need to stop"
     # ran on into the coach's words and its tail came out as "stop" here, before this rule as
-    # well); more than that means something broke.
-    assert len([h for h in heard if h.command != "pause"]) <= (0 if voice == "festival:kal"
-                                                               else 2), heard
+    # well); more than one means something broke.
+    assert len([h for h in heard if h.command != "pause"]) <= 1, heard
 
 
 def pauses(heard: list[Heard], truth: list[UtteranceTruth]) -> list[Heard | None]:
@@ -195,7 +192,8 @@ def test_a_cry_of_pain_pauses_a_running_session(tmp_path: Path) -> None:
         scene = scene_for([
             UserLine("hey coach", delay=1.0),
             UserLine("lower back", after="say:Which practice?", delay=1.5),
-            UserLine("ow, stop", after="say:Let your whole body grow heavy", delay=2.8),
+            UserLine("ow, stop", after="say:Let your whole body grow heavy", delay=2.8,
+                     voice="festival:ked"),
             UserLine("stop", after="say:I've paused.", delay=6.0),
         ], tmp_path / "state", synthesizer)
         end = scene.driver.run(240.0, until=scene.finished)
