@@ -196,11 +196,9 @@ def test_the_decoder_dictionary_keeps_every_pronunciation_of_the_table_words(
 
     full = Path(pocketsphinx.Config()["dict"])
     small = tmp_path / "commands.dict"
-    found = sphinx_decoder.write_dictionary(full, {"live", "stop", "ow", "zzqxv"}, small)
-    assert found == {"live", "stop", "ow"}
-    # "ow" only as in "how": read as "owe" it took "help" and "pause" from the recognizer.
-    assert small.read_text().splitlines() == ["live L AY V", "live(2) L IH V", "ow AW",
-                                              "stop S T AA P"]
+    found = sphinx_decoder.write_dictionary(full, {"live", "stop", "zzqxv"}, small)
+    assert found == {"live", "stop"}
+    assert small.read_text().splitlines() == ["live L AY V", "live(2) L IH V", "stop S T AA P"]
 
 
 @pytest.fixture(scope="module")

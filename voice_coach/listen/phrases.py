@@ -75,14 +75,12 @@ class PhraseTable:
         return (self.wake, *self.phrase_map(), *self.distress_phrases())
 
     def distress_phrases(self) -> tuple[str, ...]:
-        """The distress phrasings, and alone each distress word that no phrasing or command
-        phrase holds (so a recognizer can say it), less the command phrases among them."""
+        """The distress phrasings and each distress word alone, less the command phrases
+        among them ("stop", "wait")."""
         if self.distress is None:
             return ()
         taken = {self.wake, *self.phrase_map()}
-        said = {w for p in (*taken, *self.distress.phrases) for w in p.split()}
-        distress = dict.fromkeys((*self.distress.phrases,
-                                  *(w for w in self.distress.words if w not in said)))
+        distress = dict.fromkeys((*self.distress.phrases, *self.distress.words))
         return tuple(p for p in distress if p not in taken)
 
     def vocabulary(self) -> frozenset[str]:

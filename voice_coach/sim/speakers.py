@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -32,10 +31,6 @@ from voice_coach.errors import UserError
 
 FESTIVAL_VOICES = {"kal": "voice_kal_diphone", "ked": "voice_ked_diphone"}
 """Short name -> Festival voice function (Debian's "kdl" package installs ked)."""
-
-FESTIVAL_SPELLINGS = {"ow": "aow"}
-"""Words Festival's lexicon reads otherwise than people say them, as spelled for it: it reads
-"ow" as "owe"; a person in pain says it as in "how"."""
 
 DEFAULT_ENGLISH_VOICES = ("festival:kal", "festival:ked")
 """Human-like enough that PocketSphinx misses little on clean audio."""
@@ -57,8 +52,6 @@ class UserVoices:
 
     def say(self, text: str, voice: str) -> np.ndarray:
         """``text`` spoken by ``voice`` as float32 16 kHz mono."""
-        if voice.startswith("festival:"):
-            text = _WORD.sub(lambda m: FESTIVAL_SPELLINGS.get(m[0].lower(), m[0]), text)
         key = hashlib.sha1(f"{voice}\n{text}".encode()).hexdigest()[:20]
         cached = self.cache_dir / f"{key}.wav"
         if not cached.exists():
@@ -101,9 +94,6 @@ class UserVoices:
 APT_PACKAGES = {"text2wave": "festival festvox-kallpc16k festvox-kdlpc16k",
                 "espeak-ng": "espeak-ng", "sox": "sox"}
 """The Debian / Raspberry Pi OS packages that bring each tool (and Festival's two voices)."""
-
-
-_WORD = re.compile(r"[A-Za-z']+")
 
 
 def _run(cmd: list[str]) -> None:

@@ -74,26 +74,18 @@ def build_lm(table: PhraseTable, path: Path, repeats: int = PHRASE_REPEATS) -> N
     model.write_file(str(path))
 
 
-UNSAID = {"ow": "OW"}
-"""Pronunciations left out of the decoder's dictionary. "ow" read as "owe" (its first one in
-the dictionary) took short commands from the recognizer ("help" and "pause" heard as "ow");
-a person in pain says it as in "how"."""
-
-
 def write_dictionary(full: Path, words: AbstractSet[str], out: Path) -> set[str]:
     """Write the lines of pronunciation dictionary ``full`` that spell ``words`` (every
-    pronunciation but the UNSAID ones) to ``out``; returns the words found. The decoder then
-    knows only the phrase table's words, which makes a recognizer start ten times faster."""
-    written: dict[str, int] = {}
+    pronunciation) to ``out``; returns the words found. The decoder then knows only the
+    phrase table's words, which makes a recognizer start ten times faster."""
+    found: set[str] = set()
     with full.open(encoding="utf-8", errors="replace") as src, out.open("w") as dst:
         for line in src:
-            spelling, _, phones = line.partition(" ")
-            word = _ALT_PRONUNCIATION.sub("", spelling)
-            if word in words and UNSAID.get(word) != phones.strip():
-                n = written[word] = written.get(word, 0) + 1
-                # Numbered again: a word whose first pronunciation is left out starts at 1.
-                dst.write(f"{word if n == 1 else f'{word}({n})'} {phones}")
-    return set(written)
+            word = _ALT_PRONUNCIATION.sub("", line.split(" ", 1)[0])
+            if word in words:
+                dst.write(line)
+                found.add(word)
+    return found
 
 
 def _sentence_end_frames(segs: list[pocketsphinx.Segment]) -> int:
