@@ -154,7 +154,7 @@ def test_without_a_profile_the_listener_hears_as_before(
     coach = shorter(coach, 4)
     utterances = within(utterances, coach)
     before, _ = listen_live(listener(), coach, utterances)
-    assert len(before) >= 4
+    assert len(before) >= 3  # enough commands in the scene to compare
     empty = listener(tmp_path)  # a state folder with no profile
     assert empty.spotter is None
     assert listen_live(empty, coach, utterances)[0] == before
