@@ -29,6 +29,7 @@ from voice_coach.commands import ListenMode
 from voice_coach.listen.accept.acceptance import Acceptance, WordClock
 from voice_coach.listen.accept.echo_gate import FRAME, GateParams, ReferenceDecoder
 from voice_coach.listen.accept.speech_check import SpeechCheck
+from voice_coach.listen.echo.align import EchoAligner
 from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.front_end import EchoFrontEnd
 from voice_coach.listen.echo.reference import ReferenceBuffer
@@ -125,6 +126,7 @@ class Listener:
         self._speech = SpeechCheck()
         self._latency = self._front.latency
         self._delay = DelayEstimator(RATE)
+        self._aligner = EchoAligner(RATE)
         self._accept = Acceptance(self._front.heard_energy, self._speech, self._delay,
                                   gate or GateParams(), echo_check)
         use_vad = engine.flush_on_vad if vad is None else vad
@@ -144,8 +146,9 @@ class Listener:
         """Template spotter of the user's enrolled takes, None without a profile."""
         self.tap: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
         """Called with (mic, reference, cleaned) of every stretch processed, on the listener's
-        clock (the cleaned signal runs ``latency`` samples behind): for recording what the
-        listener heard when it misbehaves on a real device."""
+        clock (the cleaned signal runs ``latency`` samples behind; the reference as the
+        timestamps put it, before the echo aligner's moves): for recording what the listener
+        heard when it misbehaves on a real device, and replaying it (``detect --reference``)."""
         self._mode = ListenMode.SESSION
         self._active = self._decoder(ListenMode.SESSION, ())
 
@@ -183,7 +186,9 @@ class Listener:
         """What the speaker played (the Player's tap), from any thread."""
         with self._lock:
             if self._ref is None or self._ref.source_rate != rate:
+                moved = self._ref.moved_s if self._ref is not None else 0.0
                 self._ref = ReferenceBuffer(rate, quality=REFERENCE_QUALITY)
+                self._ref.move(moved)
             ref = self._ref
         ref.tap(np.asarray(block, np.float32), start_time)
 
@@ -280,19 +285,24 @@ class Listener:
         self._pending = self._pending[n:]
         t0 = origin + self._done / RATE
         reference = ref.read(t0, n) if ref is not None else np.zeros(n, np.float32)
+        # AEC3 follows a moved echo by itself: moving its reference too would make it follow
+        # every move twice.
+        stamped = ref.read(t0, n, moved=False) if ref is not None and ref.moved_s else reference
         self._done += n
-        return self._step(mic, reference, now)
+        return self._step(mic, reference, stamped, now)
 
-    def _step(self, mic: np.ndarray, reference: np.ndarray, now: float) -> list[Heard]:
+    def _step(self, mic: np.ndarray, reference: np.ndarray, stamped: np.ndarray, now: float
+              ) -> list[Heard]:
         if self._done >= self._next_report:
             self._next_report += round(REPORT_EVERY_S * RATE)
             self.report()
         if self._ref is not None:
             self._delay.update(mic, reference)
             self._accept.played(reference)
-        out = self._front.process(mic, reference)
+            self._align(mic, reference, self._ref)
+        out = self._front.process(mic, reference, stamped)
         if self.tap is not None:
-            self.tap(mic, reference, out.heard)
+            self.tap(mic, stamped, out.heard)
         self._cleaned += len(out.heard)
         self._speech.add(out.heard)
         if self._vad is None:
@@ -311,10 +321,22 @@ class Listener:
         return heard + [h for spot in self.spotter.due(self._cleaned)
                         if (h := self._spotted(spot, now)) is not None]
 
+    def _align(self, mic: np.ndarray, reference: np.ndarray, ref: ReferenceBuffer) -> None:
+        """Move the reference when the echo moved (a restarted output stream's timestamps
+        are off by tens of ms): the cancellers keep the room they learnt."""
+        move = self._aligner.update(mic, reference)
+        if move:
+            ref.move(move)
+            self._delay.shift(move)
+            log.info("%.2f s: the echo moved by %+.1f ms; the reference follows it",
+                     (self._origin or 0.0) + self._done / RATE, move * 1000)
+
     def report(self) -> None:
         """Log where the echo path and the mic clock stand (also every REPORT_EVERY_S)."""
         estimate = self._delay.estimate()
-        delay = (f"{estimate.delay_s * 1000:.1f} ms (confidence {estimate.confidence:.2f})"
+        moved = self._ref.moved_s if self._ref is not None else 0.0
+        delay = (f"{(estimate.delay_s + moved) * 1000:.1f} ms "
+                 f"(confidence {estimate.confidence:.2f}, reference moved {moved * 1000:+.1f} ms)"
                  if estimate is not None else "not known yet")
         log.info("echo path delay %s; mic clock followed by %+.1f ms so far", delay,
                  self.clock_followed_s * 1000)

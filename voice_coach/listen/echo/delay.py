@@ -75,6 +75,20 @@ class DelayEstimator:
             self._ref = self._ref[self._frame :]
 
     @property
+    def frames_used(self) -> int:
+        """Frames of audible reference accumulated so far."""
+        return self._used_frames
+
+    def shift(self, seconds: float) -> None:
+        """The reference was moved ``seconds`` later (it now reads what played that much
+        earlier): the delay found so far shrinks by as much. Audio not yet correlated is
+        dropped, as it was read before the move."""
+        freqs = np.fft.rfftfreq(self._nfft, 1.0 / self.rate)
+        self._cross = self._cross * np.exp(2j * np.pi * freqs * seconds)
+        self._mic = np.zeros(0, np.float32)
+        self._ref = np.zeros(0, np.float32)
+
+    @property
     def seconds_used(self) -> float:
         """Audible reference accumulated so far, in seconds."""
         return self._used_frames * self._frame / self.rate

@@ -31,14 +31,20 @@ Measured: bench/LISTENING.md."""
 
 
 LINEAR_MIN_REMOVED_DB = 3.0
-"""A linear canceller in use that takes less than this off the coach alone (10 ms frames where
-AEC3's output is ECHO_ONLY_DB below the mic), over LINEAR_CHECK_S of them, has learned a room
-that is no longer there (the echo path moved, e.g. a sound server settling its latency) and
-is started afresh; a working one takes 15-25 dB off."""
+"""A linear canceller that takes less than this off the coach alone (10 ms frames where
+AEC3's output is ECHO_ONLY_DB below the mic) is not trusted: the echo moved (a restarted
+output stream, echo/align.py) and it subtracts the coach where the coach no longer is. The
+recognizer then hears AEC3's output, which follows a moved echo by itself; a working linear
+canceller takes 15-25 dB off."""
+LINEAR_TRUST_DB = 10.0
+"""What it must take off again before it is trusted again, dB."""
+TRUST_SMOOTHING_S = 0.1
+"""Time constant of the running energies that judgement is made on, s of coach-alone frames."""
+LINEAR_RESTART_S = 4.0
+"""Seconds of coach-alone frames of an untrusted linear canceller after which it is started
+afresh: the room itself changed, and the reference moving will not bring it back."""
 ECHO_ONLY_DB = 30.0
 """How far below the mic AEC3's output must be for a frame to hold the coach alone."""
-LINEAR_CHECK_S = 1.0
-"""Seconds of coach-alone frames each check of the linear canceller covers."""
 CHECK_FRAME = 160
 """Samples of the frames the check looks at (10 ms)."""
 
@@ -70,10 +76,17 @@ class EchoFrontEnd:
         """Mic vs what the recognizer hears: the echo gate's evidence."""
         self.linear_restarts = 0
         """How often the linear canceller was found adding echo and started afresh."""
-        self._check = np.zeros(3)  # samples, mic energy, linear energy of audible blocks
+        self.linear_trusted = True
+        """Whether the recognizer hears the linear canceller (once it is ready)."""
+        self._energy = np.zeros(2)  # running mic and linear energy of coach-alone frames
+        self._untrusted = 0  # coach-alone samples heard since the linear canceller lost trust
 
-    def process(self, mic: np.ndarray, reference: np.ndarray) -> Cleaned:
-        cleaned = self._aec.process(mic, reference) if self._aec is not None else mic
+    def process(self, mic: np.ndarray, reference: np.ndarray,
+                stamped: np.ndarray | None = None) -> Cleaned:
+        """``reference``: as the echo aligner keeps it (echo/align.py), for the linear
+        canceller; ``stamped`` (default: the same): as the timestamps put it, for AEC3."""
+        stamped = reference if stamped is None else stamped
+        cleaned = self._aec.process(mic, stamped) if self._aec is not None else mic
         aligned = self._delayed("_hold_mic", mic, len(cleaned))
         heard = onset = cleaned
         if self._linear is not None:
@@ -81,7 +94,7 @@ class EchoFrontEnd:
                                    len(cleaned))
             if self._linear.updates >= LINEAR_READY_UPDATES:
                 self._check_linear(aligned, linear, cleaned)
-            if self._linear.updates >= LINEAR_READY_UPDATES:
+            if self._linear.updates >= LINEAR_READY_UPDATES and self.linear_trusted:
                 heard = linear
                 onset = onset_signal(aligned, linear, cleaned)
         self.heard_energy.add(aligned, heard)
@@ -93,19 +106,29 @@ class EchoFrontEnd:
                   for x in (mic, linear, gate)]
         alone = (energy[0] > 1e-6 * CHECK_FRAME) & (
             energy[2] < energy[0] * 10 ** (-ECHO_ONLY_DB / 10))
+        weight = CHECK_FRAME / (TRUST_SMOOTHING_S * RATE)
+        for mic_e, linear_e in zip(energy[0][alone], energy[1][alone], strict=True):
+            self._energy += weight * (np.array([mic_e, linear_e]) - self._energy)
         if not np.any(alone):
             return
-        self._check += (int(np.sum(alone)) * CHECK_FRAME, float(np.sum(energy[0][alone])),
-                        float(np.sum(energy[1][alone])))
-        if self._check[0] < LINEAR_CHECK_S * RATE:
+        removed = 10 * np.log10(self._energy[0] / max(self._energy[1], 1e-20))
+        if self.linear_trusted and removed < LINEAR_MIN_REMOVED_DB:
+            self.linear_trusted = False
+            log.info("the linear echo canceller removes %.1f dB of the coach: not trusted",
+                     removed)
+        elif not self.linear_trusted and removed >= LINEAR_TRUST_DB:
+            self.linear_trusted, self._untrusted = True, 0
+            log.info("the linear echo canceller removes %.1f dB again: trusted", removed)
+        if self.linear_trusted:
             return
-        _, mic_e, linear_e = self._check
-        self._check[:] = 0
-        if linear_e > mic_e * 10 ** (-LINEAR_MIN_REMOVED_DB / 10) and self._linear is not None:
+        self._untrusted += int(np.sum(alone)) * CHECK_FRAME
+        if self._untrusted >= LINEAR_RESTART_S * RATE and self._linear is not None:
             self._linear = LinearCanceller()
             self.linear_restarts += 1
-            log.info("the linear echo canceller removed only %.1f dB of the coach; starting it "
-                     "afresh", 10 * np.log10(mic_e / max(linear_e, 1e-20)))
+            self.linear_trusted, self._untrusted = True, 0
+            self._energy[:] = 0
+            log.info("the linear echo canceller removed only %.1f dB of the coach for %.0f s; "
+                     "starting it afresh", removed, LINEAR_RESTART_S)
 
     def _delayed(self, line_name: str, x: np.ndarray, n: int) -> np.ndarray:
         """``x`` moved onto the cleaned clock through the named delay line."""

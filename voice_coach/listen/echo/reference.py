@@ -44,6 +44,7 @@ class ReferenceBuffer:
         self._origin = 0  # absolute 16 kHz sample index of the resampler's first output
         self._expected: float | None = None  # stream time where the next tap should start
         self._end = 0  # absolute sample index one past the newest stored sample
+        self._moved = 0  # samples reads are moved later by (``move``)
 
     def tap(self, block: np.ndarray, start_time: float) -> None:
         """Player tap: ``block`` (float32 at ``source_rate``) started playing at ``start_time``."""
@@ -75,17 +76,29 @@ class ReferenceBuffer:
         self._buf[idx] = y
         self._end = max(self._end, start + len(y))
 
+    def move(self, seconds: float) -> None:
+        """Read ``seconds`` later from now on: a read at stream time t returns what played
+        at t - (all moves), where the echo aligner (align.py) found the mic hears it."""
+        with self._lock:
+            self._moved += round(seconds * self.rate)
+
+    @property
+    def moved_s(self) -> float:
+        """Net move of the reads so far, s."""
+        return self._moved / self.rate
+
     @property
     def available_until(self) -> float:
         """Stream time (seconds) up to which the reference is final."""
         with self._lock:
-            return self._end / self.rate
+            return (self._end + self._moved) / self.rate
 
-    def read(self, start_time: float, n: int) -> np.ndarray:
-        """``n`` reference samples starting at stream time ``start_time`` (zeros if unknown)."""
+    def read(self, start_time: float, n: int, moved: bool = True) -> np.ndarray:
+        """``n`` reference samples starting at stream time ``start_time`` (zeros if unknown);
+        ``moved=False``: as the timestamps put them, without the moves."""
         with self._lock:
             size = len(self._buf)
-            first = round(start_time * self.rate)
+            first = round(start_time * self.rate) - (self._moved if moved else 0)
             idx = first + np.arange(n)
             ok = (idx >= 0) & (idx < self._end) & (idx >= self._end - size)
             out = np.zeros(n, np.float32)
