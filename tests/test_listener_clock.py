@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from voice_coach.listen.engines.engine import Engine, EngineName
-from voice_coach.listen.listener import LOCK_S, RATE, Listener
+from voice_coach.listen.listener import RATE, Listener
+from voice_coach.listen.mic_clock import LOCK_S
 from voice_coach.listen.phrases import load_language
 
 BLOCK = 320
@@ -23,8 +24,8 @@ def engine() -> Engine:
 
 def counted_time(listener: Listener) -> float:
     """Where the listener's own sample count puts the end of what it has received."""
-    assert listener._origin is not None
-    return listener._origin + (listener._done + len(listener._pending)) / RATE
+    assert listener._clock.origin is not None
+    return listener._clock.origin + (listener._done + len(listener._pending)) / RATE
 
 
 def feed(listener: Listener, seconds: float, ratio: float, jitter_s: float = 0.0,

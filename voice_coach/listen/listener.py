@@ -36,6 +36,7 @@ from voice_coach.listen.echo.reference import ReferenceBuffer
 from voice_coach.listen.engines.base import Hypothesis, Recognizer, Word, as_int16
 from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.engines.vad_feed import VadFeed
+from voice_coach.listen.mic_clock import MicClock
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
 from voice_coach.listen.parser import CommandParser, ParsedCommand
 from voice_coach.listen.phrases import PhraseTable
@@ -57,18 +58,8 @@ VAD_SILENCE_S = 0.2
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
-MAX_GAP_S = 5.0
-"""A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
-LOCK_S = 0.004
-"""How far the mic's sample count may wander from the blocks' capture times before the
-listener drops or inserts samples to follow them (two devices' clocks drift apart), s."""
-LOCK_SMOOTHING = 0.1
-"""Weight of each block's offset in the running offset that LOCK_S is checked against
-(capture times jitter by a millisecond or two from block to block)."""
 REPORT_EVERY_S = 300.0
 """Mic seconds between the log lines that say where the echo path and the mic clock stand."""
-MAX_BACKSTEP_S = 0.25
-"""A backward step in mic time up to this long drops samples; longer restarts, s."""
 
 
 @dataclass(frozen=True)
@@ -131,13 +122,8 @@ class Listener:
                                   gate or GateParams(), echo_check)
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = VadFeed(VAD_SILENCE_S) if use_vad else None
-        self._origin: float | None = None  # mic-stream time of listener sample 0
-        self._expected: float | None = None  # where the next mic block should start
-        self._skew = 0.0  # running offset of the blocks' times from the sample count, s
+        self._clock = MicClock(mic_rate)
         self._next_report = round(REPORT_EVERY_S * RATE)
-        self.clock_followed_s = 0.0
-        """Net time the mic's sample count was moved to follow the blocks' times (inserted
-        minus dropped, gaps and jumps left out), s."""
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
@@ -153,6 +139,12 @@ class Listener:
         self._active = self._decoder(ListenMode.SESSION, ())
 
     # ----------------------------------------------------------------- public API
+    @property
+    def clock_followed_s(self) -> float:
+        """Net time the mic's sample count was moved to follow the blocks' times (mic_clock.py),
+        s."""
+        return self._clock.followed_s
+
     @property
     def mode(self) -> ListenMode:
         return self._mode
@@ -195,14 +187,17 @@ class Listener:
     def process(self, mic_block: np.ndarray, start_time: float) -> list[Heard]:
         """Feed one mic block (``mic_rate``, mono or frames x channels) that started at
         ``start_time``; returns the commands decided by the end of it."""
-        block = self._follow_clock(np.asarray(mic_block), start_time)
+        block, jumped = self._clock.join(np.asarray(mic_block), start_time,
+                                         (self._done + len(self._pending)) / RATE)
+        if jumped:
+            self._active.recognizer.reset()
         self._pending = np.concatenate([self._pending, self._resampler.process(block)])
-        assert self._expected is not None
-        return self._run(self._expected)
+        assert self._clock.expected is not None
+        return self._run(self._clock.expected)
 
     def flush(self) -> list[Heard]:
         """End of stream: process what is pending and end the utterance in progress."""
-        now = self._expected or 0.0
+        now = self._clock.expected or 0.0
         heard = self._run(now, final=True)
         heard += self._decide(self._active.recognizer.flush(), now)
         if self.spotter is not None:  # the recognizer has said all it will
@@ -225,51 +220,8 @@ class Listener:
             self._decoders[cache_key] = decoder
         return decoder
 
-    def _follow_clock(self, block: np.ndarray, start_time: float) -> np.ndarray:
-        """``block`` as it joins the listener's clock, which counts mic samples from the first
-        block's time (``_expected``: where the next block should start). A gap is filled with
-        silence; a slow drift between the count and the blocks' capture times is followed by
-        dropping or inserting a few samples; a jump restarts listening."""
-        n = len(block)
-        if self._origin is None or self._expected is None:
-            self._origin, self._expected = start_time, start_time + n / self.mic_rate
-            return block
-        gap = start_time - self._expected
-        step = 2 * FRAME / RATE
-        if abs(gap) < step:  # jitter, or the two clocks drifting apart slowly
-            self._skew += LOCK_SMOOTHING * (gap - self._skew)
-            drift = round((self._skew if abs(self._skew) >= LOCK_S else 0.0) * self.mic_rate)
-            self.clock_followed_s += drift / self.mic_rate
-            return self._shift(block, drift)
-        self._skew = 0.0
-        if gap <= MAX_GAP_S and gap >= -MAX_BACKSTEP_S:
-            # Lost mic audio: keep the clock and hear silence; or the count ran ahead: skip
-            # what it overlaps.
-            log.debug("mic time off the sample count by %.3f s: followed", gap)
-            return self._shift(block, round(gap * self.mic_rate))
-        log.info("mic clock jumped by %.3f s; listening afresh", gap)
-        self._origin = start_time - self._done / RATE - len(self._pending) / RATE
-        self._expected = start_time + n / self.mic_rate
-        self._skew = 0.0
-        self._active.recognizer.reset()
-        return block
-
-    def _shift(self, block: np.ndarray, samples: int) -> np.ndarray:
-        """``block`` after ``samples`` of silence (> 0), or without its first ``-samples``
-        (< 0), counted on the listener's clock."""
-        if samples > 0:
-            block = np.concatenate([np.zeros((samples, *block.shape[1:]), block.dtype), block])
-        elif samples < 0:
-            samples = -min(-samples, len(block))
-            block = block[-samples:]
-        assert self._expected is not None
-        self._expected += len(block) / self.mic_rate
-        if self._skew:
-            self._skew -= samples / self.mic_rate
-        return block
-
     def _run(self, now: float, final: bool = False) -> list[Heard]:
-        origin = self._origin
+        origin = self._clock.origin
         if origin is None:  # nothing heard yet
             return []
         n = len(self._pending)
@@ -329,7 +281,7 @@ class Listener:
             ref.move(move)
             self._delay.shift(move)
             log.info("%.2f s: the echo moved by %+.1f ms; the reference follows it",
-                     (self._origin or 0.0) + self._done / RATE, move * 1000)
+                     (self._clock.origin or 0.0) + self._done / RATE, move * 1000)
 
     def report(self) -> None:
         """Log where the echo path and the mic clock stand (also every REPORT_EVERY_S)."""
@@ -339,12 +291,12 @@ class Listener:
                  f"(confidence {estimate.confidence:.2f}, reference moved {moved * 1000:+.1f} ms)"
                  if estimate is not None else "not known yet")
         log.info("echo path delay %s; mic clock followed by %+.1f ms so far", delay,
-                 self.clock_followed_s * 1000)
+                 self._clock.followed_s * 1000)
 
     def _decide(self, hyps: list[Hypothesis], now: float) -> list[Heard]:
         out = []
         decoder = self._active
-        clock = WordClock(self._origin or 0.0, decoder.offset, self._latency)
+        clock = WordClock(self._clock.origin or 0.0, decoder.offset, self._latency)
         for hyp in hyps:
             parsed = decoder.parser.parse(hyp)
             why = decoder.parser.last_rejection
@@ -388,7 +340,7 @@ class Listener:
     def _spotted(self, spot: Spot, now: float) -> Heard | None:
         """A phrase the templates heard alone, through the same checks as a recognized one."""
         decoder = self._active
-        clock = WordClock(self._origin or 0.0, decoder.offset, self._latency)
+        clock = WordClock(self._clock.origin or 0.0, decoder.offset, self._latency)
         start, end = ((s - decoder.offset) / RATE for s in (spot.start, spot.end))
         confidence = max(0.0, 1.0 - spot.score)
         hyp = Hypothesis(spot.phrase, (Word(spot.phrase, confidence, start, end),), start, end,

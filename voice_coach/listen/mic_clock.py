@@ -1,0 +1,81 @@
+"""Mic blocks onto the listener's clock: it counts mic samples from the first block's capture
+time, and follows the blocks' times where the two part (lost audio, two devices' clocks)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from voice_coach.audio import LISTEN_RATE as RATE
+from voice_coach.listen.accept.echo_gate import FRAME
+
+log = logging.getLogger(__name__)
+
+MAX_GAP_S = 5.0
+"""A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
+LOCK_S = 0.004
+"""How far the mic's sample count may wander from the blocks' capture times before the
+listener drops or inserts samples to follow them (two devices' clocks drift apart), s."""
+LOCK_SMOOTHING = 0.1
+"""Weight of each block's offset in the running offset that LOCK_S is checked against
+(capture times jitter by a millisecond or two from block to block)."""
+MAX_BACKSTEP_S = 0.25
+"""A backward step in mic time up to this long drops samples; longer restarts, s."""
+
+
+class MicClock:
+    """``join(block, start_time)`` -> the block as it joins the count (see module doc)."""
+
+    def __init__(self, mic_rate: int) -> None:
+        self.mic_rate = mic_rate
+        """Rate of the mic blocks, Hz."""
+        self.origin: float | None = None
+        """Mic-stream time of listener sample 0, None before the first block."""
+        self.expected: float | None = None
+        """Mic-stream time where the next block should start."""
+        self.followed_s = 0.0
+        """Net time the sample count was moved to follow the blocks' times (inserted minus
+        dropped, gaps and jumps left out), s."""
+        self._skew = 0.0  # running offset of the blocks' times from the sample count, s
+
+    def join(self, block: np.ndarray, start_time: float, counted_s: float
+             ) -> tuple[np.ndarray, bool]:
+        """``block`` as it joins the count, and whether the clock jumped (listening starts
+        afresh, ``counted_s`` seconds of listener samples already taken in). A gap is filled
+        with silence; a slow drift between the count and the blocks' capture times is
+        followed by dropping or inserting a few samples."""
+        n = len(block)
+        if self.origin is None or self.expected is None:
+            self.origin, self.expected = start_time, start_time + n / self.mic_rate
+            return block, False
+        gap = start_time - self.expected
+        if abs(gap) < 2 * FRAME / RATE:  # jitter, or the two clocks drifting apart slowly
+            self._skew += LOCK_SMOOTHING * (gap - self._skew)
+            drift = round((self._skew if abs(self._skew) >= LOCK_S else 0.0) * self.mic_rate)
+            self.followed_s += drift / self.mic_rate
+            return self._shift(block, drift), False
+        self._skew = 0.0
+        if -MAX_BACKSTEP_S <= gap <= MAX_GAP_S:
+            # Lost mic audio: keep the clock and hear silence; or the count ran ahead: skip
+            # what it overlaps.
+            log.debug("mic time off the sample count by %.3f s: followed", gap)
+            return self._shift(block, round(gap * self.mic_rate)), False
+        log.info("mic clock jumped by %.3f s; listening afresh", gap)
+        self.origin = start_time - counted_s
+        self.expected = start_time + n / self.mic_rate
+        return block, True
+
+    def _shift(self, block: np.ndarray, samples: int) -> np.ndarray:
+        """``block`` after ``samples`` of silence (> 0), or without its first ``-samples``
+        (< 0), counted on the listener's clock."""
+        if samples > 0:
+            block = np.concatenate([np.zeros((samples, *block.shape[1:]), block.dtype), block])
+        elif samples < 0:
+            samples = -min(-samples, len(block))
+            block = block[-samples:]
+        assert self.expected is not None
+        self.expected += len(block) / self.mic_rate
+        if self._skew:
+            self._skew -= samples / self.mic_rate
+        return block
