@@ -120,6 +120,7 @@ class Listener:
         self._aligner = EchoAligner(RATE)
         self._accept = Acceptance(self._front.heard_energy, self._speech, self._delay,
                                   gate or GateParams(), echo_check)
+        self._accept.moving_echo = self._front.untrusted_during
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = VadFeed(VAD_SILENCE_S) if use_vad else None
         self._clock = MicClock(mic_rate)

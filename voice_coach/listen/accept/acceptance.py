@@ -15,7 +15,7 @@ would only say "Already paused", and a "stop" would end the session the user ask
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -111,6 +111,10 @@ class Acceptance:
         self._playback_heard = 0  # samples of audible playback fed to the cancellers
         self._other: _Other | None = None
         self._pause_end: float | None = None  # mic time the last accepted pause ended
+        self.moving_echo: Callable[[int, int], bool] | None = None
+        """Whether the echo path was moving (a restarted output stream) during a cleaned-clock
+        span: the coach's voice is then not removed, and a command other than a cry, a pause
+        or a stop heard in it is most likely the coach (front_end.py)."""
 
     def played(self, reference: np.ndarray) -> None:
         """The cancellers were fed this stretch of playback."""
@@ -143,6 +147,7 @@ class Acceptance:
         if not self.speech.voiced(*clock.samples(hyp.words)):
             return "no voice in it, only sound"
         why = self._learning_echo(hyp, clock, playback) or \
+            self._moving_echo(hyp, parsed, clock) or \
             self._echo_verdict(hyp, parsed, clock, playback, parser, coach)
         if why:
             return why
@@ -173,6 +178,14 @@ class Acceptance:
         if is_coach_residual(*self.energy.levels(other.spans), self.gate):
             return ""
         return f"follows other speech ({other.text!r}) after {gap:.2f} s"
+
+    def _moving_echo(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock) -> str:
+        if not self.echo_check or self.moving_echo is None or not hyp.words \
+                or parsed.distress or parsed.command in ("pause", "stop"):
+            return ""
+        if not self.moving_echo(*clock.samples(hyp.words)):
+            return ""
+        return "echo: the echo path was moving (the coach's voice not yet removed)"
 
     def _learning_echo(self, hyp: Hypothesis, clock: WordClock,
                        playback: ReferenceBuffer | None) -> str:

@@ -12,6 +12,7 @@ Two cancellers run side by side:
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,11 @@ TRUST_SMOOTHING_S = 0.1
 LINEAR_RESTART_S = 4.0
 """Seconds of coach-alone frames of an untrusted linear canceller after which it is started
 afresh: the room itself changed, and the reference moving will not bring it back."""
+AUDIBLE_REFERENCE_RMS = 1e-3
+"""A reference block quieter than this holds no coach to mistake."""
+UNTRUSTED_MARGIN_S = 0.5
+"""How long before the linear canceller lost trust the echo counts as moving already: it
+loses trust only once its running energies show it (``untrusted_during``), s."""
 ECHO_ONLY_DB = 30.0
 """How far below the mic AEC3's output must be for a frame to hold the coach alone."""
 CHECK_FRAME = 160
@@ -80,6 +86,8 @@ class EchoFrontEnd:
         """Whether the recognizer hears the linear canceller (once it is ready)."""
         self._energy = np.zeros(2)  # running mic and linear energy of coach-alone frames
         self._untrusted = 0  # coach-alone samples heard since the linear canceller lost trust
+        self._at = 0  # cleaned samples produced so far
+        self._spans: deque[list[int]] = deque(maxlen=20)  # cleaned-clock spans untrusted
 
     def process(self, mic: np.ndarray, reference: np.ndarray,
                 stamped: np.ndarray | None = None) -> Cleaned:
@@ -98,7 +106,25 @@ class EchoFrontEnd:
                 heard = linear
                 onset = onset_signal(aligned, linear, cleaned)
         self.heard_energy.add(aligned, heard)
+        self._mark(len(cleaned), reference)
         return Cleaned(heard, cleaned, onset)
+
+    def _mark(self, n: int, reference: np.ndarray) -> None:
+        """Count the stretch as untrusted where the coach was playing (in silence there is
+        no echo to mistake)."""
+        audible = np.mean(np.square(reference, dtype=np.float64)) > AUDIBLE_REFERENCE_RMS ** 2
+        if not self.linear_trusted and audible:
+            if self._spans and self._spans[-1][1] == self._at:
+                self._spans[-1][1] += n
+            else:
+                self._spans.append([self._at, self._at + n])
+        self._at += n
+
+    def untrusted_during(self, start: int, end: int) -> bool:
+        """Whether the linear canceller was not trusted (the echo had moved under it) at any
+        time from ``start`` to ``end`` (cleaned-clock samples), or UNTRUSTED_MARGIN_S before."""
+        margin = round(UNTRUSTED_MARGIN_S * RATE)
+        return any(a - margin < end and start < b for a, b in self._spans)
 
     def _check_linear(self, mic: np.ndarray, linear: np.ndarray, gate: np.ndarray) -> None:
         n = len(mic) // CHECK_FRAME * CHECK_FRAME
