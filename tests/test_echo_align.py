@@ -3,13 +3,20 @@ output stream whose timestamps are off moves the echo, and the reference follows
 
 from __future__ import annotations
 
+import logging
+import re
+
 import numpy as np
 import pytest
 from listen_scene import NoiselessPiper
 
 from voice_coach.listen.echo.align import EchoAligner
 from voice_coach.listen.echo.delay import DelayEstimator
+from voice_coach.listen.echo.front_end import UNTRUSTED_MARGIN_S, EchoFrontEnd
 from voice_coach.listen.echo.reference import ReferenceBuffer
+from voice_coach.listen.engines.engine import Engine
+from voice_coach.listen.listener import Listener
+from voice_coach.listen.phrases import load_language
 from voice_coach.listen.resample import resample
 from voice_coach.sim.room import RoomParams, render
 
@@ -61,7 +68,8 @@ def test_timestamps_off_after_a_restart_are_followed_once(
     error = round(error_ms / 1000 * RATE)
     # From the restart on, the timestamps put each reference sample `error` too early.
     seen = np.concatenate([coach16[:half], coach16[half + error:] if error > 0
-                           else np.concatenate([np.zeros(-error, np.float32), coach16[half:]])])
+                           else np.concatenate([np.zeros(-error, np.float32), coach16[half:]]),
+                           np.zeros(2 * BLOCK, np.float32)])
     aligner = EchoAligner()
     moves = run(aligner, mic, seen)
     assert len(moves) == 1, moves
@@ -105,3 +113,55 @@ def test_a_wrong_first_delay_is_given_up_for_the_echo(coach16: np.ndarray) -> No
     aligner.target_s = 0.2  # as if a burst of something else had been agreed on first
     assert run(aligner, mic, coach16) == []
     assert aligner.target_s is not None and abs(aligner.target_s - ROOM.delay_s) < 0.001
+
+
+def test_reads_wait_for_the_reference_moved_either_way(coach16: np.ndarray) -> None:
+    buf = ReferenceBuffer(RATE, quality="QQ")
+    buf.tap(coach16[:RATE], 0.0)
+    end = buf.available_until
+    buf.move(0.02)  # moved reads lie 20 ms back: the unmoved ones still end where they did
+    assert buf.available_until == pytest.approx(end)
+    buf.move(-0.05)  # moved reads now lie 30 ms ahead of the stamped ones
+    assert buf.available_until == pytest.approx(end - 0.03)
+    assert np.array_equal(buf.read(0.5, 100, moved=False), coach16[RATE // 2:RATE // 2 + 100])
+
+
+def test_untrusted_spans_cover_only_the_coachs_audio() -> None:
+    front = EchoFrontEnd(aec=False)
+    loud = np.full(BLOCK, 0.1, np.float32)
+    quiet = np.zeros(BLOCK, np.float32)
+    front.process(loud, loud)  # trusted: nothing marked
+    front.linear_trusted = False
+    front.process(loud, loud)  # samples 320-640: marked
+    front.process(loud, quiet)  # the coach silent: not marked
+    front.linear_trusted = True
+    margin = round(UNTRUSTED_MARGIN_S * RATE)
+    assert front.untrusted_during(0, 300)  # before it, but within the margin
+    assert front.untrusted_during(700, 800) is False
+    assert front.untrusted_during(600, 700)
+    assert front.untrusted_during(320 - margin + 10, 320 - margin + 20)
+    assert not front.untrusted_during(320 - margin - 20, 320 - margin - 10)
+
+
+def test_the_listener_follows_a_restart_without_losing_the_room(
+        coach16: np.ndarray, caplog: pytest.LogCaptureFixture) -> None:
+    """The reference's timestamps come 20 ms early from 18 s on (a restarted output stream):
+    the reference moves once, and the linear canceller keeps the room it learnt."""
+    mic = render(coach16, RATE, ROOM)
+    listener = Listener(Engine("pocketsphinx"), load_language("en"))
+    heard: list[np.ndarray] = []
+    listener.tap = lambda m, r, h: heard.append(h)
+    jump = 18.0
+    caplog.set_level(logging.INFO, logger="voice_coach.listen")
+    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
+        t = i / RATE
+        listener.add_reference(coach16[i:i + BLOCK], t - (0.02 if t >= jump else 0.0), RATE)
+        listener.process(mic[i:i + BLOCK], t)
+    moves = [float(m) for m in re.findall(r"the echo moved by ([+-][\d.]+) ms", caplog.text)]
+    assert len(moves) == 1 and abs(moves[0] - 20.0) <= 1.0, moves
+    assert "starting it afresh" not in caplog.text
+    tail = slice(len(mic) - 6 * RATE, len(mic) - RATE)
+    cleaned = np.concatenate(heard)
+    removed = 10 * np.log10(np.sum(np.square(mic[tail], dtype=np.float64))
+                            / np.sum(np.square(cleaned[tail], dtype=np.float64)))
+    assert removed >= 10.0

@@ -279,7 +279,8 @@ class Listener:
         are off by tens of ms): the cancellers keep the room they learnt."""
         move = self._aligner.update(mic, reference)
         if move:
-            ref.move(move)
+            with self._lock:  # add_reference may be replacing the buffer
+                (self._ref or ref).move(move)
             self._delay.shift(move)
             log.info("%.2f s: the echo moved by %+.1f ms; the reference follows it",
                      (self._clock.origin or 0.0) + self._done / RATE, move * 1000)

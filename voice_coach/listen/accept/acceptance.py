@@ -2,8 +2,9 @@
 
 In order: said on its own, not the rest of a sentence the recognizer split at a pause
 (CONTINUATION_S) -> a voice in the words (speech_check.py: Silero) -> not over the coach
-before the cancellers have learned the room (ECHO_LEARNING_S) -> the echo gate (echo_gate.py:
-residual level, what the coach itself said then).
+before the cancellers have learned the room (ECHO_LEARNING_S) -> unless a pause, stop or cry,
+not over the coach while its echo path was moving (``moving_echo``) -> the echo gate
+(echo_gate.py: residual level, what the coach itself said then).
 
 A distress pause (parser.py) skips the first check, a cry comes after any words, and is
 echo only when the coach said each of its distress words then. A command that continues

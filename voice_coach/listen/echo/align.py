@@ -52,7 +52,7 @@ class EchoAligner:
         self._quick = DelayEstimator(rate, MAX_DELAY_S, FRAME_S, FORGET)
         self._seen = 0
         self._recent: deque[float] = deque(maxlen=AGREE)
-        self._far = 0  # agreements in a row on a delay too far from the target to move to
+        self._far: list[float] = []  # agreements in a row on one delay too far to move to
 
     def update(self, mic: np.ndarray, reference: np.ndarray) -> float:
         self._quick.update(mic, reference)
@@ -65,6 +65,7 @@ class EchoAligner:
         if estimate is None or estimate.confidence < MIN_CONFIDENCE \
                 or not edge < estimate.delay_s < MAX_DELAY_S - edge:
             self._recent.clear()
+            self._far.clear()
             return 0.0
         self._recent.append(estimate.delay_s)
         if len(self._recent) < AGREE or np.ptp(self._recent) > AGREE_S:
@@ -76,11 +77,14 @@ class EchoAligner:
         move = delay - self.target_s
         if abs(move) > MAX_MOVE_S:
             # Agreed on again and again, the far delay is the echo: the target was not.
-            self._far += 1
-            if self._far >= AGREE:
-                self.target_s, self._far = delay, 0
+            if self._far and abs(delay - self._far[0]) > AGREE_S:
+                self._far.clear()
+            self._far.append(delay)
+            if len(self._far) >= AGREE:
+                self.target_s = delay
+                self._far.clear()
             return 0.0
-        self._far = 0
+        self._far.clear()
         if abs(move) < MIN_MOVE_S:
             return 0.0
         move = round(move * self.rate) / self.rate

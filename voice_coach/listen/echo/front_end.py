@@ -144,7 +144,7 @@ class EchoFrontEnd:
                      removed)
         elif not self.linear_trusted and removed >= LINEAR_TRUST_DB:
             self.linear_trusted, self._untrusted = True, 0
-            log.info("the linear echo canceller removes %.1f dB again: trusted", removed)
+            log.debug("the linear echo canceller removes %.1f dB again: trusted", removed)
         if self.linear_trusted:
             return
         self._untrusted += int(np.sum(alone)) * CHECK_FRAME

@@ -89,9 +89,9 @@ class ReferenceBuffer:
 
     @property
     def available_until(self) -> float:
-        """Stream time (seconds) up to which the reference is final."""
+        """Stream time (seconds) up to which reads, moved or not, are final."""
         with self._lock:
-            return (self._end + self._moved) / self.rate
+            return (self._end + min(self._moved, 0)) / self.rate
 
     def read(self, start_time: float, n: int, moved: bool = True) -> np.ndarray:
         """``n`` reference samples starting at stream time ``start_time`` (zeros if unknown);
