@@ -98,9 +98,8 @@ class EchoFrontEnd:
         aligned = self._delayed("_hold_mic", mic, len(cleaned))
         heard = onset = cleaned
         if self._linear is not None:
-            # Untrusted, it learns nothing: the echo is elsewhere until the reference follows.
-            subtracted = self._linear.process(mic, reference, learn=self.linear_trusted)
-            linear = self._delayed("_hold_linear", subtracted, len(cleaned))
+            linear = self._delayed("_hold_linear", self._linear.process(mic, reference),
+                                   len(cleaned))
             if self._linear.updates >= LINEAR_READY_UPDATES:
                 self._check_linear(aligned, linear, cleaned)
             if self._linear.updates >= LINEAR_READY_UPDATES and self.linear_trusted:

@@ -63,19 +63,13 @@ class LinearCanceller:
     def set_delay(self, delay_s: float) -> None:
         """The filter finds the delay itself (kept for the EchoCanceller interface)."""
 
-    def process(self, mic_block: np.ndarray, ref_block: np.ndarray, learn: bool = True
-                ) -> np.ndarray:
-        """``learn=False``: subtract what was learnt without learning from this block (the
-        echo is known to have moved away from the reference: front_end.py)."""
+    def process(self, mic_block: np.ndarray, ref_block: np.ndarray) -> np.ndarray:
         if len(mic_block) != len(ref_block):
             raise ValueError("mic and reference blocks must have the same length")
         mic = np.asarray(mic_block, np.float64)
         ref = np.asarray(ref_block, np.float64)
         echo = self._echo(ref)
-        if learn:
-            self._learn(mic, ref)
-        else:  # the analysis frames start afresh from the next block learnt
-            self._ref_frame = self._mic_frame = np.zeros(0)
+        self._learn(mic, ref)
         return (mic - echo).astype(np.float32)
 
     def _echo(self, ref: np.ndarray) -> np.ndarray:
