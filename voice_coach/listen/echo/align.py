@@ -47,9 +47,7 @@ class EchoAligner:
         """Echo delay the reference is kept at (the first one agreed on), s."""
         self.moved_s = 0.0
         """Net move so far, s: the true echo delay is ``target_s + moved_s``."""
-        self.moves = 0
-        """How many times the reference was moved."""
-        self._quick = DelayEstimator(rate, MAX_DELAY_S, FRAME_S, FORGET)
+        self._quick = self._estimator()
         self._seen = 0
         self._recent: deque[float] = deque(maxlen=AGREE)
         self._far: list[float] = []  # agreements in a row on one delay too far to move to
@@ -89,9 +87,11 @@ class EchoAligner:
             return 0.0
         move = round(move * self.rate) / self.rate
         self.moved_s += move
-        self.moves += 1
         # Estimates from audio read before the move would call for it again.
-        self._quick = DelayEstimator(self.rate, MAX_DELAY_S, FRAME_S, FORGET)
+        self._quick = self._estimator()
         self._seen = 0
         self._recent.clear()
         return move
+
+    def _estimator(self) -> DelayEstimator:
+        return DelayEstimator(self.rate, MAX_DELAY_S, FRAME_S, FORGET)
