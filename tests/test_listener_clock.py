@@ -1,6 +1,8 @@
 """The listener's clock follows the microphone blocks' capture times (two devices' clocks
-drift apart; a sound server's timestamps jitter): small drifts are followed by dropping or
-inserting samples, gaps are heard as silence, and only a real jump restarts listening."""
+drift apart; a restarted output stream re-times the mic): a difference that holds is followed
+at once by dropping or inserting samples, timing noise under a millisecond (what DeviceSource
+leaves of the server's jitter) moves nothing, gaps are heard as silence, and only a real jump
+restarts listening."""
 
 from __future__ import annotations
 
@@ -46,16 +48,25 @@ def test_a_drifting_mic_clock_is_followed_without_restarts(
         engine: Engine, ratio: float, caplog: pytest.LogCaptureFixture) -> None:
     listener = Listener(engine, load_language("en"))
     caplog.set_level(logging.INFO)
-    end = feed(listener, 60.0, ratio, jitter_s=0.002)
+    end = feed(listener, 60.0, ratio, jitter_s=0.0003)
     # 0.1 % over 60 s is 60 ms: the count is kept within the lock's tolerance of it.
     assert abs(counted_time(listener) - end) < 2 * LOCK_S
     assert "listening afresh" not in caplog.text
 
 
-def test_jitter_alone_moves_no_sample(engine: Engine) -> None:
+def test_timing_noise_alone_moves_no_sample(engine: Engine) -> None:
     listener = Listener(engine, load_language("en"))
-    feed(listener, 20.0, 1.0, jitter_s=0.002)
+    feed(listener, 20.0, 1.0, jitter_s=0.0004)
     assert listener._done + len(listener._pending) == int(20.0 * RATE / BLOCK) * BLOCK
+
+
+def test_a_step_is_followed_at_once_and_exactly(engine: Engine) -> None:
+    listener = Listener(engine, load_language("en"))
+    end = feed(listener, 2.0, 1.0)
+    # A cut re-timed the mic 6.5 ms later: the echo must not sit 6.5 ms off for a while.
+    end = feed(listener, 0.06, 1.0, start=end + 0.0065)
+    assert counted_time(listener) == pytest.approx(end, abs=1 / RATE)
+    assert listener.clock_followed_s == pytest.approx(0.0065, abs=1 / RATE)
 
 
 def test_a_gap_is_heard_as_silence_and_a_step_back_drops_samples(engine: Engine) -> None:

@@ -71,3 +71,23 @@ def test_audio_dropped_by_a_cut_moves_the_clock_at_once(monkeypatch: pytest.Monk
         now[0] += 0.02
         clock.anchor(0.02 * k + 0.25, 500.0 + 0.02 * k)
         assert clock.stream_time_at(500.0 + 0.02 * k) == pytest.approx(0.02 * k + 0.25)
+
+
+def test_after_a_cut_the_new_streams_own_times_count_from_its_first_callback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    clock = PlaybackClock()
+    for k in range(60):
+        now[0] += 0.02
+        clock.anchor(0.02 * k, 500.0 + 0.02 * k)
+    clock.dropped(0.25)
+    # The new stream starts 12 ms later than the dropped audio says (a restart's latency):
+    # its own times are right, and the echo reference must not wait seconds to follow them.
+    now[0] += 0.02
+    clock.anchor(1.45, 500.0 + 1.2 + 0.012)
+    assert clock.stream_time_at(501.5) == pytest.approx(1.738)
+    for k in range(1, 300):  # and it stays there: old offsets never pull it back
+        now[0] += 0.02
+        clock.anchor(1.45 + 0.02 * k, 501.212 + 0.02 * k)
+        assert clock.stream_time_at(501.5) == pytest.approx(1.738)

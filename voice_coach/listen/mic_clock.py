@@ -1,5 +1,11 @@
 """Mic blocks onto the listener's clock: it counts mic samples from the first block's capture
-time, and follows the blocks' times where the two part (lost audio, two devices' clocks)."""
+time, and follows the blocks' times where the two part (lost audio, two devices' clocks, a
+restarted output stream re-timing the mic).
+
+The times come without the sound server's jitter (DeviceSource keeps a low percentile of its
+offsets), so a difference that holds from one block to the next is real: it is followed at
+once and exactly, since every millisecond the mic is off moves the echo under the cancellers.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +20,11 @@ log = logging.getLogger(__name__)
 
 MAX_GAP_S = 5.0
 """A forward jump in mic time up to this long is filled with silence; longer restarts, s."""
-LOCK_S = 0.004
-"""How far the mic's sample count may wander from the blocks' capture times before the
-listener drops or inserts samples to follow them (two devices' clocks drift apart), s."""
-LOCK_SMOOTHING = 0.1
-"""Weight of each block's offset in the running offset that LOCK_S is checked against
-(capture times jitter by a millisecond or two from block to block)."""
+LOCK_S = 0.001
+"""How far the mic's sample count may part from the blocks' capture times before the
+listener drops or inserts samples to follow them, s."""
+HOLD_S = 0.0005
+"""How close two blocks' differences must be for the difference to count as held, s."""
 MAX_BACKSTEP_S = 0.25
 """A backward step in mic time up to this long drops samples; longer restarts, s."""
 
@@ -37,7 +42,7 @@ class MicClock:
         self.followed_s = 0.0
         """Net time the sample count was moved to follow the blocks' times (inserted minus
         dropped, gaps and jumps left out), s."""
-        self._skew = 0.0  # running offset of the blocks' times from the sample count, s
+        self._last: float | None = None  # the previous block's time minus the count, s
 
     def join(self, block: np.ndarray, start_time: float, counted_s: float
              ) -> tuple[np.ndarray, bool]:
@@ -50,12 +55,16 @@ class MicClock:
             self.origin, self.expected = start_time, start_time + n / self.mic_rate
             return block, False
         gap = start_time - self.expected
-        if abs(gap) < 2 * FRAME / RATE:  # jitter, or the two clocks drifting apart slowly
-            self._skew += LOCK_SMOOTHING * (gap - self._skew)
-            drift = round((self._skew if abs(self._skew) >= LOCK_S else 0.0) * self.mic_rate)
-            self.followed_s += drift / self.mic_rate
-            return self._shift(block, drift), False
-        self._skew = 0.0
+        if abs(gap) < 2 * FRAME / RATE:  # two clocks drifting apart, or re-timed
+            held = self._last is not None and abs(gap - self._last) <= HOLD_S
+            self._last = gap
+            if not held or abs(gap) < LOCK_S:
+                return self._shift(block, 0), False
+            self._last = None
+            samples = round(gap * self.mic_rate)
+            self.followed_s += samples / self.mic_rate
+            return self._shift(block, samples), False
+        self._last = None
         if -MAX_BACKSTEP_S <= gap <= MAX_GAP_S:
             # Lost mic audio: keep the clock and hear silence; or the count ran ahead: skip
             # what it overlaps.
@@ -76,6 +85,4 @@ class MicClock:
             block = block[-samples:]
         assert self.expected is not None
         self.expected += len(block) / self.mic_rate
-        if self._skew:
-            self._skew -= samples / self.mic_rate
         return block

@@ -62,10 +62,10 @@ class EarliestOffset:
     OFFSET_WINDOW. It answers only once that has held (OffsetHold): while a stream starts,
     its timestamps jump by tens of ms."""
 
-    def __init__(self) -> None:
+    def __init__(self, steady: bool = False) -> None:
         self._recent: deque[float] = deque(maxlen=OFFSET_WINDOW)
         self._hold = OffsetHold()
-        self._steady = False
+        self._steady = steady
 
     def shift(self, seconds: float) -> None:
         """The stream's offset moved by ``seconds`` at a known moment (a cut): so do the
@@ -87,21 +87,29 @@ class PlaybackClock:
     def __init__(self) -> None:
         self._anchor: Anchor | None = None
         self._offset = EarliestOffset()
+        self._cut = False  # the stream was cut and started again: learn its offset afresh
 
     def anchor(self, stream_time: float, device_time: float, restart: bool = False) -> None:
         """The sample at ``stream_time`` reaches the speaker at ``device_time``. ``restart``:
         the stream started again or lost time (an underflow), so what was learnt no longer
         holds."""
         if restart:
-            self._offset, self._anchor = EarliestOffset(), None
+            self._offset, self._anchor, self._cut = EarliestOffset(), None, False
+        elif self._cut:
+            # A stream started again on a running server has its times right from its first
+            # callbacks (bench/LIVE.md); mixed with the old stream's, they moved the echo
+            # again a second after every cut.
+            self._offset, self._cut = EarliestOffset(steady=True), False
         offset = self._offset.update(device_time - stream_time)
         if offset is not None:
             self._anchor = Anchor(offset, time.monotonic())
 
     def dropped(self, seconds: float) -> None:
         """The output stream started again with ``seconds`` of queued stream time never
-        played: later samples reach the speaker that much sooner than the old offset says."""
+        played: later samples reach the speaker about that much sooner than the old offset
+        says, until the new stream's first callback tells exactly."""
         self._offset.shift(-seconds)
+        self._cut = True
         if self._anchor is not None:
             self._anchor = Anchor(self._anchor.offset - seconds, self._anchor.set_at)
 
