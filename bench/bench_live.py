@@ -4,9 +4,10 @@ time, with a Festival voice speaking into the room over the coach's echo.
 Scenes (each ``--runs`` times, on a fixed 60 ms echo path and on a drifting one whose
 loopback adjusts its rate): "hey coach", "lower back", "pause" mid-sentence, "resume",
 "next", "stop". Per run: whether every command was obeyed in order at the first try (and with
-up to two repeats, as a person would), output underflows and input overflows, the time from
-the end of the person's "pause" to the coach's voice falling silent at the speaker, the time
-from the end of "hey coach" to the chime, and what the listener tracked of the echo path.
+up to two repeats, as a person would) with nothing else obeyed in between, output underflows
+and input overflows, the time from the end of the person's "pause" to the coach's voice
+falling silent at the speaker, the time from the end of "hey coach" to the chime, and what
+the listener tracked of the echo path.
 Then an idle run: a session started by voice, then nobody talks for ``--idle-minutes``:
 underflows, false commands, and the daemon's memory over time.
 
@@ -46,10 +47,13 @@ class SceneRun:
     first_try: bool = False
     """Every command obeyed in order, each at its first saying."""
     obeyed: bool = False
-    """Every command obeyed in order, with up to two repeats."""
+    """Every command obeyed in order, with up to two repeats, and nothing else obeyed."""
     tries: dict[str, int] = field(default_factory=dict)
     wrong: list[str] = field(default_factory=list)
     """Commands obeyed that the person did not say."""
+    extra: list[str] = field(default_factory=list)
+    """Commands obeyed out of turn: said in the scene, but not then (a "stop" heard as a
+    pause in the tail of "next", a pause from the coach's own voice)."""
     underflows: int = -1
     overflows: int = -1
     pause_ms: float | None = None
@@ -119,7 +123,9 @@ def scene_run(folder: Path, voice: str, drifting: bool, keep: Path | None = None
     said = [h for _, h in steps]
     heard = re.findall(r"heard '([\w-]+)' \(", log)
     result.wrong = [h for h in heard if h not in said]
-    result.obeyed = all(result.tries.get(h, 0) for h in said) and not result.wrong
+    result.extra = out_of_turn([h for h in heard if h in said], said)
+    result.obeyed = all(result.tries.get(h, 0) for h in said) and not result.wrong \
+        and not result.extra
     result.first_try = result.obeyed and all(result.tries[h] == 1 for h in said)
     summary = re.search(r"audio: (\d+) output underflows, (\d+) input overflows", log)
     if summary:
@@ -141,6 +147,17 @@ def scene_run(folder: Path, voice: str, drifting: bool, keep: Path | None = None
             onset = onset_after(pcm, start, s.end)
             result.wake_ms = None if onset is None else (onset - s.speech_end) * 1000
     return result
+
+
+def out_of_turn(heard: list[str], steps: list[str]) -> list[str]:
+    """The commands in ``heard`` that did not take the scene to its next step."""
+    extra, k = [], 0
+    for command in heard:
+        if k < len(steps) and command == steps[k]:
+            k += 1
+        else:
+            extra.append(command)
+    return extra
 
 
 def rss_mb(pid: int) -> float:
@@ -181,8 +198,8 @@ def idle_run(folder: Path, voice: str, minutes: float) -> dict[str, Any]:
 
 
 def table(runs: list[SceneRun], idle: dict[str, Any] | None) -> str:
-    lines = ["condition      runs  first try  with repeats  wrong  underflows  overflows  "
-             "pause->silent p50/p95 ms  wake->chime p50/p95 ms"]
+    lines = ["condition      runs  first try  with repeats  wrong  out of turn  underflows  "
+             "overflows  pause->silent p50/p95 ms  wake->chime p50/p95 ms"]
     for condition in sorted({r.condition for r in runs}):
         rs = [r for r in runs if r.condition == condition]
         pause = [r.pause_ms for r in rs if r.pause_ms is not None]
@@ -194,10 +211,10 @@ def table(runs: list[SceneRun], idle: dict[str, Any] | None) -> str:
             return f"{np.percentile(xs, 50):.0f}/{np.percentile(xs, 95):.0f}"
         n = len(rs)
         first, obeyed = sum(r.first_try for r in rs), sum(r.obeyed for r in rs)
-        wrong = sum(len(r.wrong) for r in rs)
+        wrong, extra = sum(len(r.wrong) for r in rs), sum(len(r.extra) for r in rs)
         under, over = sum(max(r.underflows, 0) for r in rs), sum(max(r.overflows, 0) for r in rs)
         lines.append(f"{condition:14} {n:4}  {first:6}/{n:<3}  {obeyed:8}/{n:<3}  {wrong:5}  "
-                     f"{under:10}  {over:9}  {pct(pause):>24}  {pct(wake):>22}")
+                     f"{extra:11}  {under:10}  {over:9}  {pct(pause):>24}  {pct(wake):>22}")
     if idle is not None:
         memory = [m for _, m in idle["memory_mb"]]
         lines.append(f"idle {idle['minutes']} min after a session start: false commands "

@@ -67,11 +67,6 @@ class EarliestOffset:
         self._hold = OffsetHold()
         self._steady = steady
 
-    def shift(self, seconds: float) -> None:
-        """The stream's offset moved by ``seconds`` at a known moment (a cut): so do the
-        offsets learnt so far, and the estimate stays steady."""
-        self._recent = deque((x + seconds for x in self._recent), maxlen=OFFSET_WINDOW)
-
     def update(self, offset: float) -> float | None:
         """Take one timestamp's offset, s; the estimate, or None while settling."""
         self._recent.append(offset)
@@ -96,8 +91,8 @@ class PlaybackClock:
         if restart:
             self._offset, self._anchor, self._cut = EarliestOffset(), None, False
         elif self._cut:
-            # A stream started again on a running server has its times right from its first
-            # callbacks (bench/LIVE.md); mixed with the old stream's, they moved the echo
+            # A stream started again on a running server has its own times right within a
+            # few ms (bench/bench_cuts.py); mixed with the old stream's, they moved the echo
             # again a second after every cut.
             self._offset, self._cut = EarliestOffset(steady=True), False
         offset = self._offset.update(device_time - stream_time)
@@ -107,8 +102,7 @@ class PlaybackClock:
     def dropped(self, seconds: float) -> None:
         """The output stream started again with ``seconds`` of queued stream time never
         played: later samples reach the speaker about that much sooner than the old offset
-        says, until the new stream's first callback tells exactly."""
-        self._offset.shift(-seconds)
+        says, until the new stream's first callback tells."""
         self._cut = True
         if self._anchor is not None:
             self._anchor = Anchor(self._anchor.offset - seconds, self._anchor.set_at)
