@@ -5,9 +5,9 @@ Scenes (each ``--runs`` times, on a fixed 60 ms echo path and on a drifting one 
 loopback adjusts its rate): "hey coach", "lower back", "pause" mid-sentence, "resume",
 "next", "stop". Per run: whether every command was obeyed in order at the first try (and with
 up to two repeats, as a person would) with nothing else obeyed in between, output underflows
-and input overflows, the time from the end of the person's "pause" to the coach's voice
-falling silent at the speaker, the time from the end of "hey coach" to the chime, and what
-the listener tracked of the echo path.
+and input overflows, the time from the end of the person's "pause" to the coach deciding it
+heard it and to the coach's voice falling silent at the speaker (its reply not counted), the
+time from the end of "hey coach" to the chime, and what the listener tracked of the echo path.
 Then an idle run: a session started by voice, then nobody talks for ``--idle-minutes``:
 underflows, false commands, and the daemon's memory over time.
 
@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from live_stack import RATE, LiveScene, silent_from  # noqa: E402
+from live_stack import RATE, LiveScene  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "live.json"
 ASK_AGAIN_S = 2.5
@@ -57,6 +58,10 @@ class SceneRun:
     underflows: int = -1
     overflows: int = -1
     pause_ms: float | None = None
+    """End of the person's "pause" -> the last of the coach's sound before its reply, at the
+    speaker, ms."""
+    decided_ms: float | None = None
+    """End of the person's "pause" -> the coach's log line that it heard it, ms."""
     wake_ms: float | None = None
     echo_delay_ms: float | None = None
     followed_ms: float | None = None
@@ -81,6 +86,39 @@ def onset_after(pcm: np.ndarray, start: float, after: float,
         if np.sqrt(np.mean(np.square(seg))) >= 10 ** (floor_db / 20):
             return start + k * frame / RATE
     return None
+
+
+def heard_at(log: str, command: str, after: float) -> float | None:
+    """Wall-clock time of the daemon's first "heard COMMAND" line after ``after`` (the log's
+    times and PortAudio's on PulseAudio are both the system clock)."""
+    for stamp in re.findall(rf"^(\S+ \S+) INFO voice_coach.coach: heard '{command}' \(", log,
+                            re.M):
+        t = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        if t > after:
+            return t
+    return None
+
+
+def cut_at(pcm: np.ndarray, start: float, after: float, decided: float,
+           floor_db: float = -50.0, gap_s: float = 0.06) -> float:
+    """When the coach's sound that began before ``decided`` (the pause) ended at the speaker:
+    the end of the last stretch of sound (gaps under ``gap_s`` inside it) that started after
+    ``after`` - 0.2 s and before ``decided``; what starts later is the coach's reply."""
+    frame = RATE // 100
+    loud = [float(np.sqrt(np.mean(np.square(pcm[k * frame:(k + 1) * frame])))) >=
+            10 ** (floor_db / 20) for k in range(len(pcm) // frame)]
+    first = max(0, int((after - 0.2 - start) * 100))
+    last_start = int((decided - start) * 100)
+    end, quiet, running = first, 0, False
+    for k in range(first, len(loud)):
+        if loud[k]:
+            if not running and k > last_start:
+                break
+            running, quiet, end = True, 0, k + 1
+        elif running:
+            quiet += 1
+            running = quiet * frame < gap_s * RATE
+    return start + end * frame / RATE
 
 
 def playing_at(pcm: np.ndarray, start: float, t: float, floor_db: float = -45.0) -> bool:
@@ -140,9 +178,12 @@ def scene_run(folder: Path, voice: str, drifting: bool, keep: Path | None = None
             continue
         s = obeyed[-1]
         if text == "pause":
-            if playing_at(pcm, start, s.speech_end):
-                silent = silent_from(pcm, start, s.speech_end)
-                result.pause_ms = None if silent is None else (silent - s.speech_end) * 1000
+            decided = heard_at(log, "pause", s.speech_end)
+            if decided is not None:
+                result.decided_ms = (decided - s.speech_end) * 1000
+            if decided is not None and playing_at(pcm, start, s.speech_end):
+                result.pause_ms = (cut_at(pcm, start, s.speech_end, decided) - s.speech_end) \
+                    * 1000
         else:
             onset = onset_after(pcm, start, s.end)
             result.wake_ms = None if onset is None else (onset - s.speech_end) * 1000
@@ -199,10 +240,11 @@ def idle_run(folder: Path, voice: str, minutes: float) -> dict[str, Any]:
 
 def table(runs: list[SceneRun], idle: dict[str, Any] | None) -> str:
     lines = ["condition      runs  first try  with repeats  wrong  out of turn  underflows  "
-             "overflows  pause->silent p50/p95 ms  wake->chime p50/p95 ms"]
+             "overflows  pause->heard p50/p95 ms  pause->silent p50/p95 ms  wake->chime p50/p95 ms"]
     for condition in sorted({r.condition for r in runs}):
         rs = [r for r in runs if r.condition == condition]
         pause = [r.pause_ms for r in rs if r.pause_ms is not None]
+        decided = [r.decided_ms for r in rs if r.decided_ms is not None]
         wake = [r.wake_ms for r in rs if r.wake_ms is not None]
 
         def pct(xs: list[float]) -> str:
@@ -214,7 +256,8 @@ def table(runs: list[SceneRun], idle: dict[str, Any] | None) -> str:
         wrong, extra = sum(len(r.wrong) for r in rs), sum(len(r.extra) for r in rs)
         under, over = sum(max(r.underflows, 0) for r in rs), sum(max(r.overflows, 0) for r in rs)
         lines.append(f"{condition:14} {n:4}  {first:6}/{n:<3}  {obeyed:8}/{n:<3}  {wrong:5}  "
-                     f"{extra:11}  {under:10}  {over:9}  {pct(pause):>24}  {pct(wake):>22}")
+                     f"{extra:11}  {under:10}  {over:9}  {pct(decided):>23}  {pct(pause):>24}  "
+                     f"{pct(wake):>22}")
     if idle is not None:
         memory = [m for _, m in idle["memory_mb"]]
         lines.append(f"idle {idle['minutes']} min after a session start: false commands "
