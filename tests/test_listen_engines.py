@@ -10,7 +10,7 @@ import pytest
 
 from voice_coach.errors import UserError
 from voice_coach.listen.engines import sphinx_decoder
-from voice_coach.listen.engines.base import Hypothesis
+from voice_coach.listen.engines.base import Hypothesis, Word
 from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
 from voice_coach.listen.engines.vosk_engine import (
     VoskRecognizer,
@@ -137,6 +137,26 @@ def test_hypothesis_times_follow_the_stream(voices: UserVoices) -> None:
     assert 2.0 <= hyp.words[0].start <= 2.6
     assert hyp.end <= 2.0 + len(speech) / 16000 + 0.1
     assert 0.1 <= hyp.decided - hyp.end <= 0.4  # endpoint delay
+
+
+def test_a_word_that_starts_before_the_last_one_ended_is_that_word_again(
+        voices: UserVoices) -> None:
+    """Live (bench/LIVE.md), after "next" was decided the next utterance's look-back held the
+    end of it, and "-xt" was decoded as a "stop" starting 0.03-0.04 s before "next" ended:
+    the coach paused itself. A word that starts where the last one had not ended is dropped;
+    one that starts after it is a new word."""
+    recognizer = SphinxRecognizer(load_language("en"))
+    hyps = run(recognizer, voices.say("next", "festival:kal"))
+    assert [h.text for h in hyps] == ["next"]
+    end = hyps[0].words[-1].end
+
+    def heard(start: float) -> Hypothesis:
+        word = Word("stop", 0.3, start, start + 0.23)
+        return Hypothesis("stop", (word,), start - 0.03, start + 0.23, start + 0.45)
+
+    assert recognizer._fresh(heard(end - 0.04)) is None
+    later = heard(end + 0.01)
+    assert recognizer._fresh(later) == later
 
 
 def _in_bedroom(speech: np.ndarray) -> tuple[np.ndarray, float]:

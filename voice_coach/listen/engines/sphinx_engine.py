@@ -189,11 +189,13 @@ class SphinxRecognizer:
     def _fresh(self, hyp: Hypothesis | None) -> Hypothesis | None:
         """``hyp`` without the words the last hypothesis already held: an utterance opens
         with LOOKBACK_FRAMES of look-back, which can hold the end of the previous one, and its
-        last vowel decodes again as a word of its own ("continue" | "ow")."""
+        last sounds decode again as a word of their own ("continue" | "ow", "next" | "stop").
+        A word that starts before the last one ended is that: no one starts a new word
+        before the last has ended."""
         if hyp is None:
             return None
         done = self._last_end
-        words = tuple(w for w in hyp.words if (w.start + w.end) / 2 >= done)
+        words = tuple(w for w in hyp.words if w.start >= done)
         if words:
             self._last_end = words[-1].end
         if len(words) == len(hyp.words):
@@ -208,7 +210,7 @@ class SphinxRecognizer:
     def _fresh_alternative(hyp: Hypothesis | None, done: float) -> Hypothesis | None:
         if hyp is None:
             return None
-        words = tuple(w for w in hyp.words if (w.start + w.end) / 2 >= done)
+        words = tuple(w for w in hyp.words if w.start >= done)
         return replace(hyp, text=" ".join(w.word for w in words), words=words,
                        start=max(hyp.start, words[0].start)) if words else None
 
