@@ -195,26 +195,25 @@ class SphinxRecognizer:
         if hyp is None:
             return None
         done = self._last_end
-        words = tuple(w for w in hyp.words if w.start >= done)
-        if words:
-            self._last_end = words[-1].end
-        if len(words) == len(hyp.words):
-            return hyp
-        alternative = self._fresh_alternative(hyp.alternative, done)
-        if not words:
-            return None
-        return replace(hyp, text=" ".join(w.word for w in words), words=words,
-                       start=max(hyp.start, words[0].start), alternative=alternative)
-
-    @staticmethod
-    def _fresh_alternative(hyp: Hypothesis | None, done: float) -> Hypothesis | None:
-        if hyp is None:
-            return None
-        words = tuple(w for w in hyp.words if w.start >= done)
-        return replace(hyp, text=" ".join(w.word for w in words), words=words,
-                       start=max(hyp.start, words[0].start)) if words else None
+        fresh = _starting_from(hyp, done)
+        if fresh is not None and fresh.words:
+            self._last_end = fresh.words[-1].end
+        if fresh is None or fresh is hyp:
+            return fresh
+        return replace(fresh, alternative=_starting_from(hyp.alternative, done))
 
     def _finish(self, end: float) -> Hypothesis | None:
         late = self._late_start
         second = late if late is not None and late >= LATE_START_MIN_FRAMES else None
         return self._decoder.finish(end, second, self._frame)
+
+
+def _starting_from(hyp: Hypothesis | None, done: float) -> Hypothesis | None:
+    """``hyp`` with only its words that start at ``done`` or later (None when none do)."""
+    if hyp is None:
+        return None
+    words = tuple(w for w in hyp.words if w.start >= done)
+    if len(words) == len(hyp.words):
+        return hyp
+    return replace(hyp, text=" ".join(w.word for w in words), words=words,
+                   start=max(hyp.start, words[0].start)) if words else None
