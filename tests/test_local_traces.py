@@ -57,9 +57,12 @@ def test_onnxruntime_leaves_no_device_id(tmp_path: Path) -> None:
 def test_a_signal_during_play_to_leaves_no_partial_file(tmp_path: Path, signum: int,
                                                         code: int) -> None:
     out = tmp_path / "session.wav"
+    # A shell that starts a job in the background without job control has it ignore SIGINT,
+    # and Python then never turns it into KeyboardInterrupt: give the child the default.
     process = subprocess.Popen(
         [sys.executable, "-m", "voice_coach.cli", "play", "lower-back-hip", "--to", str(out)],
-        stderr=subprocess.PIPE, text=True)
+        stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not list(tmp_path.glob(".session.wav.*.tmp")):  # rendering has begun

@@ -55,6 +55,13 @@ def speech_loudness(pcm: np.ndarray, sample_rate: int) -> float:
     return float(meter.integrated_loudness(span))
 
 
+def prepare() -> None:
+    """Import the loudness library now, in the calling thread, before a second thread needs
+    it: a thread that waits on another's import gets the half-made module (no ``Meter``) when
+    a signal stops that import."""
+    import pyloudnorm  # noqa: F401
+
+
 def normalize_loudness(pcm: np.ndarray, sample_rate: int) -> np.ndarray:
     """``pcm`` at TARGET_LUFS, turned down further only if a peak would pass the ceiling."""
     loudness = speech_loudness(pcm, sample_rate)

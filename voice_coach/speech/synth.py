@@ -25,6 +25,7 @@ from voice_coach.speech.cache import (
     quantize,
 )
 from voice_coach.speech.loudness import normalize_loudness
+from voice_coach.speech.loudness import prepare as prepare_loudness
 from voice_coach.speech.voice import load_voice_info
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,8 @@ class Synthesizer:
             t for t in dict.fromkeys(texts)
             if cache_key(self.voice.voice_id, t, rate) not in self._memory
         ]
+        if self._worker is None:
+            prepare_loudness()
         with self._lock:
             for item in [(t, rate) for t in wanted]:
                 if item in self._pending:
