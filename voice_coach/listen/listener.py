@@ -29,6 +29,7 @@ from voice_coach.commands import ListenMode
 from voice_coach.listen.accept.acceptance import Acceptance, WordClock
 from voice_coach.listen.accept.echo_gate import FRAME, GateParams, ReferenceDecoder
 from voice_coach.listen.accept.speech_check import SpeechCheck
+from voice_coach.listen.audio_ring import AudioRing
 from voice_coach.listen.echo.align import EchoAligner
 from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.front_end import EchoFrontEnd
@@ -58,6 +59,9 @@ VAD_SILENCE_S = 0.2
 REFERENCE_QUALITY = "QQ"
 """soxr quality of the reference resampler: "QQ" holds back ~2 ms instead of HQ's ~21 ms,
 and the listener waits for the reference of every mic block (AEC3 cares little)."""
+MIC_HELD_S = 12.0
+"""Seconds of raw mic kept for the checks of a command's words (a long utterance's first
+words included)."""
 REPORT_EVERY_S = 300.0
 """Mic seconds between the log lines that say where the echo path and the mic clock stand."""
 
@@ -115,11 +119,12 @@ class Listener:
         self._ref: ReferenceBuffer | None = None  # created at the first reference block
         self._front = EchoFrontEnd(aec, linear)
         self._speech = SpeechCheck()
+        self._mic = AudioRing(MIC_HELD_S)
         self._latency = self._front.latency
         self._delay = DelayEstimator(RATE)
         self._aligner = EchoAligner(RATE)
-        self._accept = Acceptance(self._front.heard_energy, self._speech, self._delay,
-                                  gate or GateParams(), echo_check)
+        self._accept = Acceptance(self._front.heard_energy, self._speech, self._mic,
+                                  self._delay, gate or GateParams(), echo_check)
         self._accept.moving_echo = self._front.untrusted_during
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = VadFeed(VAD_SILENCE_S) if use_vad else None
@@ -249,6 +254,7 @@ class Listener:
         if self._done >= self._next_report:
             self._next_report += round(REPORT_EVERY_S * RATE)
             self.report()
+        self._mic.add(mic)
         if self._ref is not None:
             self._delay.update(mic, reference)
             self._accept.played(reference)

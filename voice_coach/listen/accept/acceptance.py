@@ -4,10 +4,12 @@ In order: said on its own, not the rest of a sentence the recognizer split at a 
 (CONTINUATION_S) -> a voice in the words (speech_check.py: Silero) -> not over the coach
 before the cancellers have learned the room (ECHO_LEARNING_S) -> unless a pause, stop or cry,
 not over the coach while its echo path was moving (``moving_echo``) -> the echo gate
-(echo_gate.py: residual level, what the coach itself said then).
+(echo_gate.py: residual level, the share of the words' sound the playback explains
+(echo_fit.py), what the coach itself said then).
 
 A distress pause (parser.py) skips the first check, a cry comes after any words, and is
-echo only when the coach said each of its distress words then. A command that continues
+echo only when the playback explains its sound or the coach said each of its distress words
+then. A command that continues
 other speech but holds a distress word ("I need to | stop") is a distress pause: the whole
 sentence was a cry. A pause or stop that starts within CONTINUATION_S of the end of a pause is
 the rest of it ("ow | stop", "stop | stop"), one cry, not obeyed twice: a second "pause"
@@ -22,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from voice_coach.audio import LISTEN_RATE as RATE
+from voice_coach.listen.accept.echo_fit import TAPS, echo_share
 from voice_coach.listen.accept.echo_gate import (
     FRAME,
     EnergyLog,
@@ -32,6 +35,7 @@ from voice_coach.listen.accept.echo_gate import (
     verdict,
 )
 from voice_coach.listen.accept.speech_check import SpeechCheck
+from voice_coach.listen.audio_ring import AudioRing
 from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.reference import ReferenceBuffer
 from voice_coach.listen.engines.base import Hypothesis, Word
@@ -48,6 +52,9 @@ ECHO_LEARNING_S = 3.0
 """Seconds of audible playback the cancellers must have heard before a command said while the
 coach is audible counts: until then they leave the coach's voice nearly whole.
 Measured: bench/LISTENING.md."""
+ECHO_LEAD_S = 0.1
+"""How far the echo may come before the playback's timestamps put it (a restarted stream's
+are off by tens of ms), s."""
 CONTINUATION_S = 0.5
 """A command that starts less than this long after a voice's non-command words ended is taken
 for the rest of that sentence ("... for the children | in the back" is no "go back").
@@ -73,6 +80,11 @@ class WordClock:
         """Cleaned-clock sample span of words."""
         return (round(self.offset + words[0].start * RATE),
                 round(self.offset + words[-1].end * RATE))
+
+    def mic_samples(self, words: Sequence[Word]) -> tuple[int, int]:
+        """Mic-clock sample span of words (listener sample 0 at ``origin``)."""
+        start, end = self.samples(words)
+        return start - self.latency, end - self.latency
 
     def spans(self, words: Sequence[Word]) -> tuple[tuple[int, int], ...]:
         """Energy-log frame spans of words."""
@@ -100,10 +112,12 @@ class _Other:
 class Acceptance:
     """The checks a parsed command must pass; fed what the listener hears and plays."""
 
-    def __init__(self, energy: EnergyLog, speech: SpeechCheck, delay: DelayEstimator,
-                 gate: GateParams, echo_check: bool) -> None:
+    def __init__(self, energy: EnergyLog, speech: SpeechCheck, mic: AudioRing,
+                 delay: DelayEstimator, gate: GateParams, echo_check: bool) -> None:
         self.energy = energy
         """Mic and cleaned energies per frame (the front end's)."""
+        self.mic = mic
+        """The raw mic at 16 kHz on the mic clock (before any canceller)."""
         self.speech = speech
         self.delay = delay
         self.gate = gate
@@ -222,11 +236,12 @@ class Acceptance:
             return ""
         command = parsed.command
         echo_dbfs, residual_db = self.energy.levels(clock.spans(hyp.words))
+        explained = self._explained(hyp, clock, playback)
         coach_text = ""
-        # The residual test needs no words of the playback: decode them (a second recognizer,
-        # ~170 ms of CPU on the decision's path) only for what it lets through.
-        if echo_dbfs > self.gate.coach_active_dbfs and \
-                not is_coach_residual(echo_dbfs, residual_db, self.gate):
+        # The level tests need no words of the playback: decode them (a second recognizer,
+        # ~170 ms of CPU on the decision's path) only for what they let through.
+        if echo_dbfs > self.gate.coach_active_dbfs and explained <= self.gate.max_explained \
+                and not is_coach_residual(echo_dbfs, residual_db, self.gate):
             coach_text = self._decode_reference(hyp, clock, playback, coach)
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
@@ -238,9 +253,22 @@ class Acceptance:
             cry = set(table.distress_words(parsed.text.split()))
             if coach_text and cry <= set(coach_text.split()):
                 return f"echo: coach said {' '.join(sorted(cry))!r} ({coach_text!r})"
-        why = verdict(command, parsed.confidence, Evidence(echo_dbfs, residual_db, coach_text),
-                      phrases, self.gate, table.min_confidence(command))
+        evidence = Evidence(echo_dbfs, residual_db, coach_text, explained)
+        why = verdict(command, parsed.confidence, evidence, phrases, self.gate,
+                      table.min_confidence(command))
         return f"echo: {why}" if why else ""
+
+    def _explained(self, hyp: Hypothesis, clock: WordClock, playback: ReferenceBuffer) -> float:
+        """Share of the words' raw mic energy the playback explains (echo_fit.py)."""
+        start, end = clock.mic_samples(hyp.words)
+        if end <= start or not self.mic.holds(start, end):
+            return 0.0
+        late, early = self.delay.max_lag, round(ECHO_LEAD_S * RATE)
+        ref = playback.read(clock.origin + (start - late - TAPS) / RATE,
+                            end - start + late + early + 2 * TAPS)
+        if float(np.max(np.abs(ref), initial=0.0)) < 1e-3:
+            return 0.0
+        return echo_share(self.mic.read(start, end), ref, late, early)
 
     def _decode_reference(self, hyp: Hypothesis, clock: WordClock, playback: ReferenceBuffer,
                           coach: ReferenceDecoder) -> str:

@@ -4,6 +4,9 @@ Evidence gathered for the span of the command's words:
 - residual: level of the echo-cancelled signal over the level of the echo the canceller
   removed. Echo alone leaves only a residual far below what was removed (tens of dB); a user
   speaking over the coach leaves their own voice, at most a few dB below the echo.
+- explained: the share of the words' sound that the playback explains through a lag and short
+  filter fitted to each 25 ms of them (echo_fit.py): right even while the cancellers have lost
+  the echo path (a new output stream).
 - reference: what the coach was saying at that moment, decoded on demand from the playback
   reference with a second recognizer; a command whose phrase the coach just said is echo.
 - per-command floors: while the coach is audible, costly commands (stop, restart, next, back)
@@ -37,6 +40,9 @@ class GateParams:
     """Lowest cleaned-over-removed level (dB) accepted while the coach is audible."""
     reference_margin_s: float = 0.35
     """Extra reference decoded on each side of the delayed word span, s."""
+    max_explained: float = 0.5
+    """Highest share (0..1) of the words' energy the playback may explain for them to be the
+    user's (echo_fit.py)."""
     double_talk_floor: float = 0.0
     """Added to a costly command's confidence floor while the coach is audible (0..1)."""
     costly: tuple[str, ...] = COSTLY_COMMANDS
@@ -53,6 +59,8 @@ class Evidence:
     """Cleaned level over removed echo level during the words, dB (large = user alone)."""
     reference_text: str
     """What the coach's playback decoded to around the words ("" = not decoded)."""
+    explained: float = 0.0
+    """Share (0..1) of the words' energy the playback explains (echo_fit.py)."""
 
 
 class EnergyLog:
@@ -142,6 +150,8 @@ def verdict(command: str, confidence: float, evidence: Evidence, table_phrases: 
     active = evidence.echo_dbfs > params.coach_active_dbfs
     if is_coach_residual(evidence.echo_dbfs, evidence.residual_db, params):
         return f"echo residual {evidence.residual_db:.1f} dB < {params.min_residual_db:.1f} dB"
+    if evidence.explained > params.max_explained:
+        return f"the playback explains {evidence.explained:.0%} of its sound"
     said = phrase_in(evidence.reference_text, table_phrases) if evidence.reference_text else None
     if said is not None:
         return f"coach said {said!r} ({evidence.reference_text!r})"

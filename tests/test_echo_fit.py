@@ -1,0 +1,92 @@
+"""echo_fit on real Piper speech and a Festival user: the coach's voice through a direct
+path is explained even while its lag jumps (a new output stream); a user's voice over it is
+not; a reverberant room gives no verdict (the cancellers' tests cover it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from listen_scene import NoiselessPiper
+
+from voice_coach.listen.accept.echo_fit import BLOCK, TAPS, echo_share
+from voice_coach.listen.resample import resample
+from voice_coach.sim.room import RoomParams, render
+from voice_coach.sim.speakers import UserVoices
+
+RATE = 16000
+LATE, EARLY = 8000, 1600  # what the listener searches: 0.5 s late, 0.1 s early
+DELAY = 960  # 60 ms
+LINE = "Slowly bend the right knee and slide the foot toward you, then let it rest."
+
+
+@pytest.fixture(scope="module")
+def coach16() -> np.ndarray:
+    synth = NoiselessPiper()
+    return resample(synth.synthesize(LINE).astype(np.float32), synth.sample_rate)
+
+
+def share(mic: np.ndarray, playback: np.ndarray, start: int, end: int) -> float:
+    """echo_share of mic[start:end], with the playback around it as the listener reads it."""
+    pad = np.zeros(LATE + EARLY + 2 * TAPS + len(mic), np.float32)
+    ref = np.concatenate([pad[:LATE + TAPS], playback, pad])
+    return echo_share(mic[start:end], ref[start:end + LATE + EARLY + 2 * TAPS], LATE, EARLY)
+
+
+def delayed(x: np.ndarray, samples: int, gain: float = 0.5) -> np.ndarray:
+    return gain * np.concatenate([np.zeros(samples, np.float32), x])[:len(x)]
+
+
+def loud_span(x: np.ndarray, seconds: float = 0.5) -> tuple[int, int]:
+    """The loudest ``seconds`` of x, as a word span would be."""
+    n = round(seconds * RATE)
+    energy = np.convolve(x.astype(np.float64) ** 2, np.ones(n), "valid")
+    start = int(np.argmax(energy))
+    return start, start + n
+
+
+def test_the_coach_through_a_direct_path_is_explained(coach16: np.ndarray) -> None:
+    mic = delayed(coach16, DELAY) + 1e-4 * np.random.default_rng(0).standard_normal(
+        len(coach16)).astype(np.float32)
+    start, end = loud_span(mic)
+    assert share(mic, coach16, start, end) > 0.9
+
+
+def test_an_echo_whose_lag_jumps_mid_word_is_still_explained(coach16: np.ndarray) -> None:
+    # A new output stream: its first blocks sit 150 samples later than the rest.
+    start, end = loud_span(delayed(coach16, DELAY))
+    jump = start + 4 * BLOCK
+    mic = np.concatenate([delayed(coach16, DELAY + 150)[:jump], delayed(coach16, DELAY)[jump:]])
+    assert share(mic, coach16, start, end) > 0.9
+
+
+def test_a_user_over_the_coach_is_not_explained(coach16: np.ndarray,
+                                                 user_voices: UserVoices) -> None:
+    word = user_voices.say("pause", "festival:kal")
+    echo = delayed(coach16, DELAY)
+    start, _ = loud_span(echo)
+    rms = float(np.sqrt(np.mean(echo[start:start + len(word)] ** 2)))
+    said = word * (rms / float(np.sqrt(np.mean(word**2))))  # as loud as the echo
+    mic = echo.copy()
+    mic[start:start + len(word)] += said
+    voiced = np.flatnonzero(np.abs(said) > 0.1 * np.abs(said).max())
+    assert share(mic, coach16, start + voiced[0], start + voiced[-1]) < 0.1
+    # The same span without the user is the coach's.
+    assert share(echo, coach16, start + voiced[0], start + voiced[-1]) > 0.9
+
+
+def test_a_reverberant_room_gives_no_verdict(coach16: np.ndarray) -> None:
+    room = RoomParams(delay_s=0.060, echo_gain_db=-6.0, reverb_rt60_s=0.4, distortion=0.1,
+                      noise_db=-55.0, seed=3)
+    mic = render(coach16, RATE, room)
+    start, end = loud_span(mic)
+    assert share(mic, coach16, start, end) < 0.5
+
+
+def test_silent_playback_explains_nothing(coach16: np.ndarray) -> None:
+    start, end = loud_span(coach16)
+    assert share(coach16, np.zeros_like(coach16), start, end) == 0.0
+
+
+def test_a_playback_too_short_for_the_search_is_refused() -> None:
+    with pytest.raises(ValueError):
+        echo_share(np.ones(800, np.float32), np.ones(800, np.float32), LATE, EARLY)
