@@ -9,6 +9,7 @@ import pytest
 from listen_scene import NoiselessPiper
 
 from voice_coach.listen.accept.echo_fit import BLOCK, TAPS, echo_share
+from voice_coach.listen.accept.echo_gate import GateParams, fit_clears
 from voice_coach.listen.resample import resample
 from voice_coach.sim.room import RoomParams, render
 from voice_coach.sim.speakers import UserVoices
@@ -74,12 +75,29 @@ def test_a_user_over_the_coach_is_not_explained(coach16: np.ndarray,
     assert share(echo, coach16, start + voiced[0], start + voiced[-1]) > 0.9
 
 
+ROOM = RoomParams(delay_s=0.060, echo_gain_db=-6.0, reverb_rt60_s=0.4, distortion=0.1,
+                  noise_db=-55.0, seed=3)
+
+
 def test_a_reverberant_room_gives_no_verdict(coach16: np.ndarray) -> None:
-    room = RoomParams(delay_s=0.060, echo_gain_db=-6.0, reverb_rt60_s=0.4, distortion=0.1,
-                      noise_db=-55.0, seed=3)
-    mic = render(coach16, RATE, room)
+    mic = render(coach16, RATE, ROOM)
     start, end = loud_span(mic)
     assert share(mic, coach16, start, end) < 0.5
+
+
+@pytest.mark.parametrize("reverberant", [False, True])
+def test_the_fit_clears_a_user_only_where_it_follows_the_coach(
+        coach16: np.ndarray, user_voices: UserVoices, reverberant: bool) -> None:
+    echo = render(coach16, RATE, ROOM) if reverberant else delayed(coach16, DELAY)
+    word = user_voices.say("pause", "festival:kal")
+    start = loud_span(echo, 1.0)[0] + RATE // 2  # half a second into the coach's speech
+    mic = echo.copy()
+    mic[start:start + len(word)] += word * (np.std(echo) / np.std(word))
+    voiced = np.flatnonzero(np.abs(word) > 0.1 * np.abs(word).max())
+    first, last = start + voiced[0], start + voiced[-1]
+    context = share(mic, coach16, first - round(GateParams().fit_context_s * RATE), first)
+    clears = fit_clears(share(mic, coach16, first, last), context, GateParams())
+    assert clears is not reverberant
 
 
 def test_silent_playback_explains_nothing(coach16: np.ndarray) -> None:

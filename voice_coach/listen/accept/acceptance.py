@@ -31,6 +31,7 @@ from voice_coach.listen.accept.echo_gate import (
     Evidence,
     GateParams,
     ReferenceDecoder,
+    fit_clears,
     is_coach_residual,
     verdict,
 )
@@ -236,13 +237,17 @@ class Acceptance:
             return ""
         command = parsed.command
         echo_dbfs, residual_db = self.energy.levels(clock.spans(hyp.words))
-        explained = self._explained(hyp, clock, playback)
+        start, end = clock.mic_samples(hyp.words)
+        explained = self._explained(start, end, clock.origin, playback)
         coach_text = ""
         # The level tests need no words of the playback: decode them (a second recognizer,
-        # ~170 ms of CPU on the decision's path) only for what they let through.
+        # ~170 ms of CPU on the decision's path) only for what they leave open.
         if echo_dbfs > self.gate.coach_active_dbfs and explained <= self.gate.max_explained \
                 and not is_coach_residual(echo_dbfs, residual_db, self.gate):
-            coach_text = self._decode_reference(hyp, clock, playback, coach)
+            context = self._explained(start - round(self.gate.fit_context_s * RATE), start,
+                                      clock.origin, playback)
+            if not fit_clears(explained, context, self.gate):
+                coach_text = self._decode_reference(hyp, clock, playback, coach)
         table = parser.table
         phrases = [table.wake] if command == "wake" else \
             [p for p, c in table.phrase_map().items() if c == command]
@@ -258,13 +263,14 @@ class Acceptance:
                       table.min_confidence(command))
         return f"echo: {why}" if why else ""
 
-    def _explained(self, hyp: Hypothesis, clock: WordClock, playback: ReferenceBuffer) -> float:
-        """Share of the words' raw mic energy the playback explains (echo_fit.py)."""
-        start, end = clock.mic_samples(hyp.words)
+    def _explained(self, start: int, end: int, origin: float, playback: ReferenceBuffer
+                   ) -> float:
+        """Share of the raw mic energy of samples ``start:end`` (mic clock, sample 0 at
+        ``origin``) the playback explains (echo_fit.py)."""
         if end <= start or not self.mic.holds(start, end):
             return 0.0
         late, early = self.delay.max_lag, round(ECHO_LEAD_S * RATE)
-        ref = playback.read(clock.origin + (start - late - TAPS) / RATE,
+        ref = playback.read(origin + (start - late - TAPS) / RATE,
                             end - start + late + early + 2 * TAPS)
         if float(np.max(np.abs(ref), initial=0.0)) < 1e-3:
             return 0.0

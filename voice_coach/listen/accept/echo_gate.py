@@ -43,6 +43,12 @@ class GateParams:
     max_explained: float = 0.5
     """Highest share (0..1) of the words' energy the playback may explain for them to be the
     user's (echo_fit.py)."""
+    fit_context_s: float = 0.3
+    """Mic just before a command's words where the fit is tried on the coach alone, s."""
+    fit_proven: float = 0.8
+    """Share (0..1) of that context the fit must explain for it to be trusted on this path."""
+    fit_unexplained: float = 0.1
+    """Highest share of the words a trusted fit may explain for them to be another voice."""
     double_talk_floor: float = 0.0
     """Added to a costly command's confidence floor while the coach is audible (0..1)."""
     costly: tuple[str, ...] = COSTLY_COMMANDS
@@ -142,6 +148,13 @@ def is_coach_residual(echo_dbfs: float, residual_db: float, params: GateParams) 
     """Whether words with these levels (``Evidence``'s) were the coach's voice left over by the
     canceller: the coach was audible and what remained is far below what was removed."""
     return echo_dbfs > params.coach_active_dbfs and residual_db < params.min_residual_db
+
+
+def fit_clears(explained: float, context: float, params: GateParams) -> bool:
+    """Whether the fit alone shows the words are not the coach's: it explains the coach
+    just before them (a direct path it can follow) and next to nothing of the words. Then
+    decoding the playback (a second recognizer on the decision's path) is not needed."""
+    return context >= params.fit_proven and explained <= params.fit_unexplained
 
 
 def verdict(command: str, confidence: float, evidence: Evidence, table_phrases: Sequence[str],
