@@ -17,7 +17,8 @@ from voice_coach.sim.speakers import UserVoices
 RATE = 16000
 LATE, EARLY = 8000, 1600  # what the listener searches: 0.5 s late, 0.1 s early
 DELAY = 960  # 60 ms
-LINE = "Slowly bend the right knee and slide the foot toward you, then let it rest."
+LINE = ("Slowly bend the right knee and slide the foot toward you, then let it rest. Keep "
+        "breathing slowly and let your shoulders sink into the bed while the knee stays soft.")
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +91,15 @@ def test_the_fit_clears_a_user_only_where_it_follows_the_coach(
         coach16: np.ndarray, user_voices: UserVoices, reverberant: bool) -> None:
     echo = render(coach16, RATE, ROOM) if reverberant else delayed(coach16, DELAY)
     word = user_voices.say("pause", "festival:kal")
-    start = loud_span(echo, 1.0)[0] + RATE // 2  # half a second into the coach's speech
+    start = round(2.5 * RATE)  # mid-sentence: the coach speaks through the context before
     mic = echo.copy()
     mic[start:start + len(word)] += word * (np.std(echo) / np.std(word))
     voiced = np.flatnonzero(np.abs(word) > 0.1 * np.abs(word).max())
     first, last = start + voiced[0], start + voiced[-1]
-    context = share(mic, coach16, first - round(GateParams().fit_context_s * RATE), first)
-    clears = fit_clears(share(mic, coach16, first, last), context, GateParams())
+    gate = GateParams()
+    guard = first - round(gate.fit_guard_s * RATE)
+    context = share(mic, coach16, guard - round(gate.fit_context_s * RATE), guard)
+    clears = fit_clears(share(mic, coach16, first, last), context, gate)
     assert clears is not reverberant
 
 

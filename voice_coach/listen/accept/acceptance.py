@@ -9,11 +9,12 @@ not over the coach while its echo path was moving (``moving_echo``) -> the echo 
 
 A distress pause (parser.py) skips the first check, a cry comes after any words, and is
 echo only when the playback explains its sound or the coach said each of its distress words
-then. A command that continues
-other speech but holds a distress word ("I need to | stop") is a distress pause: the whole
-sentence was a cry. A pause or stop that starts within CONTINUATION_S of the end of a pause is
-the rest of it ("ow | stop", "stop | stop"), one cry, not obeyed twice: a second "pause"
-would only say "Already paused", and a "stop" would end the session the user asked to pause.
+then. A command that continues other speech but holds a distress word ("I need to | stop") is
+a distress pause: the whole sentence was a cry; words before it that the playback explains
+are the coach's, and continue nothing. A pause or stop that starts within CONTINUATION_S of
+the end of a pause is the rest of it ("ow | stop", "stop | stop"), one cry, not obeyed twice:
+a second "pause" would only say "Already paused", and a "stop" would end the session the user
+asked to pause.
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class _Other:
     """Its words' span on the cleaned clock, samples."""
     spans: tuple[tuple[int, int], ...]
     """Its words' energy-log frame spans."""
+    mic: tuple[int, int]
+    """Its words' span on the mic clock, samples."""
     unlearned_echo: bool
     """The coach was audible during it before the cancellers had learned the room
     (ECHO_LEARNING_S): then it was most likely the coach, whatever its levels say."""
@@ -144,7 +147,7 @@ class Acceptance:
         if hyp.words:
             unlearned = bool(self._learning_echo(hyp, clock, playback))
             self._other = _Other(clock.mic_time(hyp.end), hyp.text, clock.samples(hyp.words),
-                                 clock.spans(hyp.words), unlearned)
+                                 clock.spans(hyp.words), clock.mic_samples(hyp.words), unlearned)
 
     def judge(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock,
               playback: ReferenceBuffer | None, parser: CommandParser,
@@ -155,7 +158,7 @@ class Acceptance:
         if why:
             return why
         if not parsed.distress:
-            why = self._continues_other_speech(hyp, clock)
+            why = self._continues_other_speech(hyp, clock, playback)
             if why and not parser.table.distress_words(parsed.text.split()):
                 return why
             if why:  # the rest of a sentence with a cry in it ("I need to | stop"): a cry
@@ -181,7 +184,8 @@ class Acceptance:
             return ""
         return f"the rest of a pause, {gap:.2f} s after it"
 
-    def _continues_other_speech(self, hyp: Hypothesis, clock: WordClock) -> str:
+    def _continues_other_speech(self, hyp: Hypothesis, clock: WordClock,
+                                playback: ReferenceBuffer | None) -> str:
         other = self._other
         if other is None or not hyp.words:
             return ""
@@ -193,6 +197,11 @@ class Acceptance:
             return ""
         if is_coach_residual(*self.energy.levels(other.spans), self.gate):
             return ""
+        start, end = other.mic  # its end is what the command would continue
+        start = max(start, end - round(self.gate.fit_context_s * RATE))
+        if playback is not None and \
+                self._explained(start, end, clock.origin, playback) > self.gate.max_explained:
+            return ""  # the coach's voice, not a sentence of the user's
         return f"follows other speech ({other.text!r}) after {gap:.2f} s"
 
     def _moving_echo(self, hyp: Hypothesis, parsed: ParsedCommand, clock: WordClock) -> str:
@@ -244,7 +253,8 @@ class Acceptance:
         # ~170 ms of CPU on the decision's path) only for what they leave open.
         if echo_dbfs > self.gate.coach_active_dbfs and explained <= self.gate.max_explained \
                 and not is_coach_residual(echo_dbfs, residual_db, self.gate):
-            context = self._explained(start - round(self.gate.fit_context_s * RATE), start,
+            guard = start - round(self.gate.fit_guard_s * RATE)
+            context = self._explained(guard - round(self.gate.fit_context_s * RATE), guard,
                                       clock.origin, playback)
             if not fit_clears(explained, context, self.gate):
                 coach_text = self._decode_reference(hyp, clock, playback, coach)

@@ -43,8 +43,12 @@ class GateParams:
     max_explained: float = 0.5
     """Highest share (0..1) of the words' energy the playback may explain for them to be the
     user's (echo_fit.py)."""
-    fit_context_s: float = 0.3
-    """Mic just before a command's words where the fit is tried on the coach alone, s."""
+    fit_context_s: float = 0.75
+    """Mic before a command's words where the fit is tried on the coach alone (and the end
+    of other words a command may continue, where it tells the coach's from the user's), s."""
+    fit_guard_s: float = 0.25
+    """Left out between that context and the words, s: a word's first sound often decodes
+    as nothing ("pause" over the coach heard as "ow")."""
     fit_proven: float = 0.8
     """Share (0..1) of that context the fit must explain for it to be trusted on this path."""
     fit_unexplained: float = 0.1
