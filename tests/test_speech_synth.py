@@ -175,3 +175,22 @@ def test_unwritable_cache_is_not_fatal(synth: Synthesizer, tmp_path: Path) -> No
     other._piper = synth._voice_model()
     pcm = other.synthesize("Rest for a moment.")
     assert rms(pcm) > 0.03 and other.stats.piper_calls == 1
+
+
+def _rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def test_a_long_sentence_leaves_no_peak_memory_behind(tmp_path: Path) -> None:
+    # Piper's activations for 16 s of speech are tens of MB more than the audio; without
+    # handing them back the process would stay at that peak (bench/LIVE.md, idle run).
+    fresh = Synthesizer(cache_dir=tmp_path)
+    fresh.synthesize("Hello there.")
+    before = _rss_mb()
+    audio = fresh.synthesize(
+        "Let both knees sway slowly to the right and then back to the middle, and then to the "
+        "left and back again, keeping the shoulders heavy on the bed, the jaw soft, the breath "
+        "slow and easy, and the whole movement small enough that nothing in the back pinches")
+    assert len(audio) > 12 * fresh.sample_rate
+    assert _rss_mb() - before < 25.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
 import logging
 import os
@@ -187,6 +189,7 @@ class Synthesizer:
         else:
             pcm = self._run_piper(text, rate)
             self.stats.piper_calls += 1
+            return_freed_memory()
             self._disk.put(key, pcm)
         pcm.setflags(write=False)
         self._memory.put(key, pcm)
@@ -221,6 +224,23 @@ class Synthesizer:
                         f"{self.voice.model_path}: cannot load Piper voice ({first_line})"
                     ) from None
             return self._piper
+
+
+@functools.cache
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim
+        return None
+
+
+def return_freed_memory() -> None:
+    """Hand the heap's free pages back to the system. Piper's activations for a long
+    sentence take hundreds of MB, freed at once but kept by glibc's malloc, so the coach's
+    memory would rise to its longest sentence's peak and sit there (bench/LIVE.md)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _load_piper(model_path: Path, config_path: Path) -> Any:
