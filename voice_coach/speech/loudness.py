@@ -59,7 +59,14 @@ def prepare() -> None:
     """Import the loudness library now, in the calling thread, before a second thread needs
     it: a thread that waits on another's import gets the half-made module (no ``Meter``) when
     a signal stops that import."""
-    import pyloudnorm  # noqa: F401
+    try:
+        import pyloudnorm  # noqa: F401
+    except ImportError as error:
+        # A signal whose handler raised inside scipy's C extensions surfaces as their failed
+        # initialisation: the signal is what happened, and the caller handles it.
+        if error.__cause__ is not None and not isinstance(error.__cause__, Exception):
+            raise error.__cause__ from None
+        raise
 
 
 def normalize_loudness(pcm: np.ndarray, sample_rate: int) -> np.ndarray:
