@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
@@ -34,6 +35,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from live_stack import RATE, LiveScene  # noqa: E402
+
+from voice_coach.app.live_run import LISTENER_WAV  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "live.json"
 ASK_AGAIN_S = 2.5
@@ -99,6 +102,17 @@ def heard_at(log: str, command: str, after: float) -> float | None:
     return None
 
 
+def said_at(log: str, text: str, after: float) -> float | None:
+    """Wall-clock time of the daemon's first "say" line starting with ``text`` after
+    ``after``."""
+    for stamp in re.findall(rf"^(\S+ \S+) INFO voice_coach.coach: .* say {{'text': [\"']"
+                            rf"{re.escape(text)}", log, re.M):
+        t = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        if t >= after:
+            return t
+    return None
+
+
 def cut_at(pcm: np.ndarray, start: float, after: float, decided: float,
            floor_db: float = -50.0, gap_s: float = 0.06) -> float:
     """When the coach's sound that began before ``decided`` (the pause) ended at the speaker:
@@ -131,6 +145,9 @@ def playing_at(pcm: np.ndarray, start: float, t: float, floor_db: float = -45.0)
 def scene_run(folder: Path, voice: str, drifting: bool, keep: Path | None = None) -> SceneRun:
     result = SceneRun("drifting" if drifting else "fixed 60 ms")
     t0 = time.monotonic()
+    if keep is not None:  # the listener's three channels, for `voice-coach detect` replays
+        keep.mkdir(parents=True, exist_ok=True)
+        os.environ[LISTENER_WAV] = str(keep / f"{folder.name}.wav")
     scene = LiveScene(folder, voice=voice, drifting=drifting)
     steps = [("hey coach", "wake"), ("lower back", "lower-back-hip"), ("pause", "pause"),
              ("resume", "resume"), ("next", "next"), ("stop", "stop")]
@@ -182,8 +199,11 @@ def scene_run(folder: Path, voice: str, drifting: bool, keep: Path | None = None
             if decided is not None:
                 result.decided_ms = (decided - s.speech_end) * 1000
             if decided is not None and playing_at(pcm, start, s.speech_end):
-                result.pause_ms = (cut_at(pcm, start, s.speech_end, decided) - s.speech_end) \
-                    * 1000
+                # A reply that follows the cut within a few ms joins the stretch of sound;
+                # the coach's voice was cut before the daemon logged it.
+                reply = said_at(log, "I've paused", decided)
+                silent = cut_at(pcm, start, s.speech_end, decided)
+                result.pause_ms = (min(silent, reply or silent) - s.speech_end) * 1000
         else:
             onset = onset_after(pcm, start, s.end)
             result.wake_ms = None if onset is None else (onset - s.speech_end) * 1000
@@ -208,7 +228,35 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def idle_run(folder: Path, voice: str, minutes: float) -> dict[str, Any]:
+def alignment_track(wav: Path, window_s: float = 60.0) -> list[tuple[float, float, float]]:
+    """Per ``window_s`` of a listener recording (mic, reference, cleaned): where the echo
+    sits behind the reference the listener used (after its aligner's moves), as
+    (minute, delay ms, confidence); windows with too little of the coach are left out."""
+    import soundfile
+
+    from voice_coach.listen.echo.delay import estimate_delay
+
+    samples, rate = soundfile.read(wav, dtype="float32", always_2d=True)
+    mic, ref = samples[:, 0], samples[:, 1]
+    n = round(window_s * rate)
+    track = []
+    for a in range(0, len(mic) - n + 1, n):
+        if float(np.sqrt(np.mean(np.square(ref[a:a + n])))) < 1e-3:
+            continue
+        estimate = estimate_delay(mic[a:a + n], ref[a:a + n], rate, max_delay_s=0.25)
+        if estimate is not None and estimate.confidence >= 0.3:
+            track.append((round(a / rate / 60, 1), round(float(estimate.delay_s) * 1000, 2),
+                          round(float(estimate.confidence), 2)))
+    return track
+
+
+def idle_run(folder: Path, voice: str, minutes: float, keep: Path | None = None
+             ) -> dict[str, Any]:
+    wav = None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        wav = keep / "idle.wav"
+        os.environ[LISTENER_WAV] = str(wav)
     scene = LiveScene(folder, voice=voice)
     memory: list[tuple[float, float]] = []
     with scene:
@@ -235,6 +283,7 @@ def idle_run(folder: Path, voice: str, minutes: float) -> dict[str, Any]:
             "underflows": int(summary[1]) if summary else None,
             "overflows": int(summary[2]) if summary else None,
             "memory_mb": memory, "echo_track": track,
+            "alignment": alignment_track(wav) if wav is not None and wav.exists() else [],
             "session_ended": "session completed" in log}
 
 
@@ -264,6 +313,10 @@ def table(runs: list[SceneRun], idle: dict[str, Any] | None) -> str:
                      f"{len(idle['false_commands'])}, underflows {idle['underflows']}, "
                      f"overflows {idle['overflows']}, RSS {memory[0]:.0f} -> {memory[-1]:.0f} MB "
                      f"(max {max(memory):.0f})" if memory else "idle: no samples")
+        delays = [d for _, d, _ in idle.get("alignment", [])]
+        if delays:
+            lines.append(f"echo behind the listener's reference, per minute: {min(delays):.1f}-"
+                         f"{max(delays):.1f} ms over {len(delays)} minutes")
     return "\n".join(lines)
 
 
@@ -285,7 +338,7 @@ def main() -> int:
                                 args.keep_logs)
                 print(json.dumps(asdict(run)), flush=True)
                 runs.append(run)
-        idle = idle_run(Path(tmp) / "idle", args.voice, args.idle_minutes) \
+        idle = idle_run(Path(tmp) / "idle", args.voice, args.idle_minutes, args.keep_logs) \
             if args.idle_minutes > 0 else None
     text = table(runs, idle)
     print(text)

@@ -273,6 +273,20 @@ def test_stop_says_goodbye_then_returns_to_idle_with_a_history_record() -> None:
     assert d.dialogue.resumable is not None  # stop keeps the place
 
 
+def test_the_coach_listens_only_for_the_wake_phrase_while_it_says_goodbye() -> None:
+    # Live, the goodbye's "Stopping here" was heard as "stop" and answered "This session has
+    # ended.", cutting the goodbye short.
+    d = in_session()
+    actions = d.hear("stop")
+    assert any("Stopping here" in t for t in said(actions))
+    assert modes(actions) == ["wake"]
+    for command in ("stop", "louder", "pause", "resume"):
+        assert d.hear(command) == []
+    assert d.playing, "the goodbye goes on"
+    out = d.run(10.0)
+    assert [a.summary.how for a in out if isinstance(a, SessionEnded)] == ["stopped"]
+
+
 def test_completion_returns_to_idle_and_nothing_is_left_to_resume() -> None:
     d = in_session()
     out = d.run(60.0)

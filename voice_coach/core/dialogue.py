@@ -33,6 +33,7 @@ from voice_coach.core.actions import (
     SetVolume,
     Speak,
     StartEnrollment,
+    StateChanged,
     StopAudio,
 )
 from voice_coach.core.choices import LEARN_VOICE, USUAL, RoutineOption, choice_phrases
@@ -134,9 +135,16 @@ class Dialogue:
             return SetListenMode(ListenMode.CHOICE, choice_phrases(self.routines.values()))
         if self.state == DialogueState.OFFERED:
             return SetListenMode(ListenMode.CHOICE, ANSWERS)
-        if self.state in (DialogueState.IN_SESSION, DialogueState.STARTING):
+        if self.state in (DialogueState.IN_SESSION, DialogueState.STARTING) \
+                and not self._saying_goodbye:
             return SetListenMode(ListenMode.SESSION)
         return SetListenMode(ListenMode.WAKE)
+
+    @property
+    def _saying_goodbye(self) -> bool:
+        """The session has finished and its last words are playing: the listener would
+        hear only them ("Stopping here" as "stop"), and any answer would cut them."""
+        return self.session is not None and self.session.state == SessionState.FINISHED
 
     @property
     def listen_modes(self) -> tuple[SetListenMode, ...]:
@@ -239,7 +247,7 @@ class Dialogue:
         command = heard.command.strip().lower()
         if self.state == DialogueState.IN_SESSION:
             # The wake phrase mid-session is no command: no "Sorry, I did not understand".
-            if command == WAKE:
+            if command == WAKE or self._saying_goodbye:
                 return []
             if self.tracker is not None:
                 self.tracker.command(heard.source)
@@ -393,10 +401,13 @@ class Dialogue:
                    if isinstance(a, Speak) and a.text == texts.GOODBYE else a for a in out]
         self._note(out)
         session = self.session
-        if (session is not None and session.state == SessionState.FINISHED
-                and not session.is_speaking):
-            how = "completed" if session.progress().finished else "stopped"
-            out += self._end(how, now)
+        if session is not None and session.state == SessionState.FINISHED:
+            if not session.is_speaking:
+                how = "completed" if session.progress().finished else "stopped"
+                out += self._end(how, now)
+            elif any(isinstance(a, StateChanged) and a.state == SessionState.FINISHED
+                     for a in actions):
+                out.append(self.listen_mode)
         return out
 
     def _note(self, actions: Sequence[Action]) -> None:
