@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import numpy as np
 import pytest
-from listen_scene import NoiselessPiper
+from coach_line import DELAY, RATE, coach_line
 
 from voice_coach.listen.accept.acceptance import Acceptance, WordClock
 from voice_coach.listen.accept.echo_gate import EnergyLog, GateParams, ReferenceDecoder
@@ -20,20 +20,14 @@ from voice_coach.listen.echo.reference import ReferenceBuffer
 from voice_coach.listen.engines.base import Hypothesis, Word
 from voice_coach.listen.parser import CommandParser, ParsedCommand
 from voice_coach.listen.phrases import PhraseTable, load_language
-from voice_coach.listen.resample import resample
 from voice_coach.sim.speakers import UserVoices
 
-RATE = 16000
-DELAY = 960  # 60 ms
-LINE = ("Slowly bend the right knee and slide the foot toward you, then let it rest. Keep "
-        "breathing slowly and let your shoulders sink into the bed while the knee stays soft.")
 CLOCK = WordClock(origin=0.0, offset=0, latency=0)
 
 
 @pytest.fixture(scope="module")
 def coach16() -> np.ndarray:
-    synth = NoiselessPiper()
-    return resample(synth.synthesize(LINE).astype(np.float32), synth.sample_rate)
+    return coach_line()
 
 
 def no_decoder(table: PhraseTable) -> NoReturn:

@@ -6,25 +6,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from listen_scene import NoiselessPiper
+from coach_line import DELAY, RATE, coach_line, delayed
 
 from voice_coach.listen.accept.echo_fit import BLOCK, TAPS, echo_share
 from voice_coach.listen.accept.echo_gate import GateParams, fit_clears
-from voice_coach.listen.resample import resample
 from voice_coach.sim.room import RoomParams, render
 from voice_coach.sim.speakers import UserVoices
 
-RATE = 16000
 LATE, EARLY = 8000, 1600  # what the listener searches: 0.5 s late, 0.1 s early
-DELAY = 960  # 60 ms
-LINE = ("Slowly bend the right knee and slide the foot toward you, then let it rest. Keep "
-        "breathing slowly and let your shoulders sink into the bed while the knee stays soft.")
 
 
 @pytest.fixture(scope="module")
 def coach16() -> np.ndarray:
-    synth = NoiselessPiper()
-    return resample(synth.synthesize(LINE).astype(np.float32), synth.sample_rate)
+    return coach_line()
 
 
 def share(mic: np.ndarray, playback: np.ndarray, start: int, end: int) -> float:
@@ -32,10 +26,6 @@ def share(mic: np.ndarray, playback: np.ndarray, start: int, end: int) -> float:
     pad = np.zeros(LATE + EARLY + 2 * TAPS + len(mic), np.float32)
     ref = np.concatenate([pad[:LATE + TAPS], playback, pad])
     return echo_share(mic[start:end], ref[start:end + LATE + EARLY + 2 * TAPS], LATE, EARLY)
-
-
-def delayed(x: np.ndarray, samples: int, gain: float = 0.5) -> np.ndarray:
-    return gain * np.concatenate([np.zeros(samples, np.float32), x])[:len(x)]
 
 
 def loud_span(x: np.ndarray, seconds: float = 0.5) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from voice_coach.listen.accept.echo_gate import FRAME, GateParams, ReferenceDeco
 from voice_coach.listen.accept.speech_check import SpeechCheck
 from voice_coach.listen.audio_ring import AudioRing
 from voice_coach.listen.echo.align import EchoAligner
+from voice_coach.listen.echo.coach_alone import ALONE, COACH_ALONE_GAIN, DRY, CoachAlone
 from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.front_end import EchoFrontEnd
 from voice_coach.listen.echo.reference import ReferenceBuffer
@@ -123,6 +124,7 @@ class Listener:
         self._latency = self._front.latency
         self._delay = DelayEstimator(RATE)
         self._aligner = EchoAligner(RATE)
+        self._alone = CoachAlone(self._latency)
         self._accept = Acceptance(self._front.heard_energy, self._speech, self._mic,
                                   self._delay, gate or GateParams(), echo_check)
         self._accept.moving_echo = self._front.untrusted_during
@@ -246,11 +248,16 @@ class Listener:
         # AEC3 follows a moved echo by itself: moving its reference too would make it follow
         # every move twice.
         stamped = ref.read(t0, n, moved=False) if ref is not None and ref.moved_s else reference
+        target = self._aligner.target_s
+        alone = self._alone.process(
+            mic, lambda first, k: ref.read(t0 + first / RATE, k) if ref is not None
+            else np.zeros(k, np.float32),
+            None if ref is None or target is None else round(target * RATE))
         self._done += n
-        return self._step(mic, reference, stamped, now)
+        return self._step(mic, reference, stamped, alone, now)
 
-    def _step(self, mic: np.ndarray, reference: np.ndarray, stamped: np.ndarray, now: float
-              ) -> list[Heard]:
+    def _step(self, mic: np.ndarray, reference: np.ndarray, stamped: np.ndarray,
+              alone: tuple[np.ndarray, np.ndarray], now: float) -> list[Heard]:
         if self._done >= self._next_report:
             self._next_report += round(REPORT_EVERY_S * RATE)
             self.report()
@@ -264,11 +271,17 @@ class Listener:
             self.tap(mic, stamped, out.heard)
         self._cleaned += len(out.heard)
         self._speech.add(out.heard)
+        # The coach's voice alone is (near) silence to the recognizer, and where the coach is
+        # silent on a direct path it hears the mic itself (coach_alone.py).
+        states, dry = alone
+        heard, gate, onset = (
+            np.where(states == ALONE, np.float32(gain) * x, np.where(states == DRY, dry, x))
+            for x, gain in ((out.heard, COACH_ALONE_GAIN), (out.gate, 0.0), (out.onset, 0.0)))
         if self._vad is None:
-            hyps = self._active.recognizer.accept(as_int16(out.heard), as_int16(out.gate),
-                                                  as_int16(out.onset))
+            hyps = self._active.recognizer.accept(as_int16(heard), as_int16(gate),
+                                                  as_int16(onset))
         else:
-            fed = self._vad.feed(out.heard, out.gate)
+            fed = self._vad.feed(heard, gate)
             self._active.offset -= fed.preroll
             hyps = self._active.recognizer.accept(as_int16(fed.audio))
             if fed.ended and self.engine.flush_on_vad:

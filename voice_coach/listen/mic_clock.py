@@ -62,6 +62,7 @@ class MicClock:
                 return self._shift(block, 0), False
             self._last = None
             samples = round(gap * self.mic_rate)
+            log.debug("mic clock at %.3f s followed by %+d samples", start_time, samples)
             self.followed_s += samples / self.mic_rate
             return self._shift(block, samples), False
         self._last = None

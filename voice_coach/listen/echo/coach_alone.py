@@ -1,0 +1,89 @@
+"""Where the microphone holds the coach's voice and nothing else, block by block.
+
+Utterances close on AEC3's output (front_end.py). Right after a cut its echo path is lost,
+and the coach's words leak through: the person's "pause" then runs on into the coach's next
+words and is decided a second late, or decoded with them ("pause more"). Here each 20 ms of
+the raw mic gets a short least-squares filter from the playback near the echo delay the
+aligner keeps (echo_fit.py's fit, with a small search instead of the whole range); where it
+leaves less than EXPLAINED_DB, the block is the coach's alone, and the recognizer hears
+silence there (listener.py). A voice in the room is never explained (it is not in the
+playback) unless it is EXPLAINED_DB under the echo; a reverberant room is not either (a 1 ms
+filter cannot follow its tail), so there nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from voice_coach.listen.accept.echo_fit import EXPLAINED_DB, TAPS, residual
+
+BLOCK = 320
+"""Samples of mic per fit (20 ms at 16 kHz)."""
+SEARCH = 32
+"""How far (samples, 2 ms at 16 kHz) either side of the aligner's delay the echo may lie: the
+aligner moves the reference only for moves of 1 ms and more."""
+COACH_ALONE_GAIN = 0.01
+"""What the recognizer decodes of the coach alone: 40 dB down, as a working canceller leaves
+it. Digital silence instead made PocketSphinx miss a "pause" between two such stretches (its
+running cepstral mean is thrown by frames of nothing)."""
+QUIET = 1e-7
+"""Mean square below which a block holds nothing to explain (digital silence)."""
+SILENT = 1e-3
+"""Peak below which the playback holds no coach to explain or to remove."""
+
+
+ALONE, DRY = 1, 2
+"""Per-sample states of ``CoachAlone.process`` (0: anything else)."""
+DIRECT_HOLD_S = 1.0
+"""How long after a block of the coach alone the path counts as direct (no room tail to
+remove), s."""
+
+
+class CoachAlone:
+    """``process(mic, read, delay)`` -> per sample, on the cleaned clock (``latency`` samples
+    behind the mic), ALONE where a block holds the coach's voice alone, DRY where the coach
+    is silent on a path shown direct (the raw mic is then what a canceller would leave, without
+    AEC3's suppression of a voice it has just heard the coach under), else 0; and the mic on the
+    same clock."""
+
+    def __init__(self, latency: int, rate: int = 16000) -> None:
+        self._states = np.zeros(latency, np.int8)  # mic clock -> cleaned clock
+        self._mic = np.zeros(latency, np.float32)
+        self._hold = round(DIRECT_HOLD_S * rate)
+        self._since = self._hold  # samples since the last block of the coach alone
+
+    def process(self, mic: np.ndarray, read: Callable[[int, int], np.ndarray],
+                delay: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """``read(first, n)``: ``n`` playback samples from ``first`` samples after ``mic``'s
+        first one (negative: before), on the reference the aligner keeps; ``delay``: the echo
+        delay it keeps them at, samples (None: not known yet, nothing is the coach's)."""
+        states = np.zeros(len(mic), np.int8)
+        if delay is not None:
+            margin = SEARCH + TAPS
+            for s in range(0, len(mic), BLOCK):
+                block = mic[s:s + BLOCK]
+                window = read(s - delay - margin, len(block) + 2 * margin)
+                if explained(block, window):
+                    states[s:s + len(block)], self._since = ALONE, 0
+                    continue
+                self._since += len(block)
+                if self._since < self._hold and float(np.max(np.abs(window))) < SILENT:
+                    states[s:s + len(block)] = DRY
+        return self._delayed("_states", states), self._delayed("_mic", mic)
+
+    def _delayed(self, name: str, x: np.ndarray) -> np.ndarray:
+        line = np.concatenate([getattr(self, name), x.astype(getattr(self, name).dtype)])
+        setattr(self, name, line[len(x):])
+        return line[:len(x)]
+
+
+def explained(block: np.ndarray, window: np.ndarray) -> bool:
+    """Whether the playback ``window`` (the block's span, SEARCH + TAPS more each side)
+    explains ``block`` to EXPLAINED_DB."""
+    block = np.asarray(block, np.float64)
+    energy = float(block @ block)
+    if energy < QUIET * len(block) or float(np.max(np.abs(window), initial=0.0)) < SILENT:
+        return False
+    return residual(block, np.asarray(window, np.float64)) * 10 ** (EXPLAINED_DB / 10) <= energy
