@@ -133,14 +133,13 @@ def _reader(playback: np.ndarray, at: int):  # noqa: ANN202
     return read
 
 
-def test_the_mic_is_dry_only_just_after_the_coach_on_a_direct_path(coach16: np.ndarray
+def test_the_mic_is_dry_after_the_coach_only_on_a_direct_path(coach16: np.ndarray
                                                                     ) -> None:
     playback = np.concatenate([coach16, np.zeros(2 * RATE, np.float32)])
     noise = 1e-3 * np.random.default_rng(1).standard_normal(len(playback)).astype(np.float32)
     end = (len(coach16) + DELAY + 2 * BLOCK) // BLOCK  # first block after the echo ends
     direct = states(delayed(playback, DELAY) + noise, playback, DELAY)
-    assert (direct[end:end + 25] == DRY).all()  # half a second: the user may speak there
-    assert not (direct[end + 55:] == DRY).any()  # more than a second after: not known
+    assert (direct[end:] == DRY).all()  # until the coach speaks again
     reverberant = states(render(playback, RATE, ROOM).astype(np.float32) + noise, playback,
                          DELAY)
     assert not (reverberant == DRY).any()  # a room's tail is still there: let AEC3 remove it

@@ -175,7 +175,7 @@ def first_line() -> Coach:
 
 
 @pytest.mark.parametrize(("phrase", "command", "at"), [("stop", "stop", 2.0),
-                                                      ("go back", "back", 1.2)])
+                                                      ("go back", "back", 1.6)])
 def test_commands_over_the_coachs_first_seconds_wait_for_the_cancellers(
         first_line: Coach, voices: UserVoices, phrase: str, command: str, at: float,
         monkeypatch: pytest.MonkeyPatch) -> None:

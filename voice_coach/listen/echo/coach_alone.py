@@ -13,6 +13,7 @@ filter cannot follow its tail), so there nothing changes.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -37,22 +38,25 @@ SILENT = 1e-3
 ALONE, DRY = 1, 2
 """Per-sample states of ``CoachAlone.process`` (0: anything else)."""
 DIRECT_HOLD_S = 1.0
-"""How long after a block of the coach alone the path counts as direct (no room tail to
-remove), s."""
+"""Stretch of the coach's playback over which the path is judged, s."""
+DIRECT_SHARE = 0.5
+"""Share of the blocks of that stretch with coach in them that must be the coach alone for
+the path to count as direct (no room tail to remove): in a room, the first block of a word,
+before its reverberation has built up, is explained too."""
 
 
 class CoachAlone:
     """``process(mic, read, delay)`` -> per sample, on the cleaned clock (``latency`` samples
     behind the mic), ALONE where a block holds the coach's voice alone, DRY where the coach
-    is silent on a path shown direct (the raw mic is then what a canceller would leave, without
-    AEC3's suppression of a voice it has just heard the coach under), else 0; and the mic on the
-    same clock."""
+    is silent after a stretch that showed the path direct (the raw mic is then what a
+    canceller would leave, without AEC3's suppression of a voice it has just heard the coach
+    under), else 0; and the mic on the same clock."""
 
     def __init__(self, latency: int, rate: int = 16000) -> None:
         self._states = np.zeros(latency, np.int8)  # mic clock -> cleaned clock
         self._mic = np.zeros(latency, np.float32)
-        self._hold = round(DIRECT_HOLD_S * rate)
-        self._since = self._hold  # samples since the last block of the coach alone
+        self._coach: deque[bool] = deque(maxlen=round(DIRECT_HOLD_S * rate / BLOCK))
+        """Per recent block with coach in its playback: whether it was the coach alone."""
 
     def process(self, mic: np.ndarray, read: Callable[[int, int], np.ndarray],
                 delay: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -65,11 +69,13 @@ class CoachAlone:
             for s in range(0, len(mic), BLOCK):
                 block = mic[s:s + BLOCK]
                 window = read(s - delay - margin, len(block) + 2 * margin)
-                if explained(block, window):
-                    states[s:s + len(block)], self._since = ALONE, 0
-                    continue
-                self._since += len(block)
-                if self._since < self._hold and float(np.max(np.abs(window))) < SILENT:
+                if float(np.max(np.abs(window))) >= SILENT:
+                    alone = explained(block, window)
+                    self._coach.append(alone)
+                    if alone:
+                        states[s:s + len(block)] = ALONE
+                elif len(self._coach) == self._coach.maxlen and \
+                        sum(self._coach) >= DIRECT_SHARE * len(self._coach):
                     states[s:s + len(block)] = DRY
         return self._delayed("_states", states), self._delayed("_mic", mic)
 
