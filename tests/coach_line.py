@@ -22,3 +22,14 @@ def coach_line() -> np.ndarray:
 
 def delayed(x: np.ndarray, samples: int, gain: float = 0.5) -> np.ndarray:
     return gain * np.concatenate([np.zeros(samples, np.float32), x])[:len(x)]
+
+
+def said_over(echo: np.ndarray, word: np.ndarray, at: int, level: float = 1.0
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(mic, the word as mixed in): ``word`` added to ``echo`` at sample ``at``, its RMS
+    ``level`` times the echo's over the same span."""
+    rms = float(np.sqrt(np.mean(echo[at:at + len(word)] ** 2)))
+    said = word * (level * rms / float(np.sqrt(np.mean(word**2))))
+    mic = echo.copy()
+    mic[at:at + len(word)] += said
+    return mic, said

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from coach_line import DELAY, RATE, coach_line, delayed
+from coach_line import DELAY, RATE, coach_line, delayed, said_over
 from test_echo_fit import ROOM, loud_span
 
 from voice_coach.listen.echo.coach_alone import ALONE, BLOCK, DRY, CoachAlone
@@ -24,17 +24,8 @@ def masked(mic: np.ndarray, playback: np.ndarray, delay: int | None, latency: in
            ) -> np.ndarray:
     """The mask over the whole of ``mic``, fed in 20 ms blocks as the listener does."""
     alone = CoachAlone(latency)
-
-    def reader(at: int):  # noqa: ANN202
-        def read(first: int, n: int) -> np.ndarray:
-            idx = at + first + np.arange(n)
-            ok = (idx >= 0) & (idx < len(playback))
-            out = np.zeros(n, np.float32)
-            out[ok] = playback[idx[ok]]
-            return out
-        return read
-    return np.concatenate([alone.process(mic[s:s + BLOCK], reader(s), delay)[0] == ALONE
-                           for s in range(0, len(mic) - BLOCK + 1, BLOCK)])
+    return np.concatenate([alone.process(mic[s:s + BLOCK], _reader(playback, s), delay)[0]
+                           == ALONE for s in range(0, len(mic) - BLOCK + 1, BLOCK)])
 
 
 def loud_blocks(x: np.ndarray) -> np.ndarray:
@@ -60,10 +51,7 @@ def test_a_user_over_the_coach_is_not_the_coach(coach16: np.ndarray,
     word = user_voices.say("pause", "festival:kal")
     echo = delayed(coach16, DELAY)
     start, _ = loud_span(echo)
-    rms = float(np.sqrt(np.mean(echo[start:start + len(word)] ** 2)))
-    said = word * (0.5 * rms / float(np.sqrt(np.mean(word**2))))  # 6 dB under the echo
-    mic = echo.copy()
-    mic[start:start + len(word)] += said
+    mic, said = said_over(echo, word, start, 0.5)  # 6 dB under the echo
     alone = masked(mic, coach16, DELAY)[::BLOCK]
     voiced = loud_blocks(np.concatenate([np.zeros(start, np.float32), said]))
     voiced = np.pad(voiced, (0, len(alone) - len(voiced)))

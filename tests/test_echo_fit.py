@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from coach_line import DELAY, RATE, coach_line, delayed
+from coach_line import DELAY, RATE, coach_line, delayed, said_over
 
 from voice_coach.listen.accept.echo_fit import BLOCK, TAPS, echo_share
 from voice_coach.listen.accept.echo_gate import GateParams, fit_clears
@@ -56,10 +56,7 @@ def test_a_user_over_the_coach_is_not_explained(coach16: np.ndarray,
     word = user_voices.say("pause", "festival:kal")
     echo = delayed(coach16, DELAY)
     start, _ = loud_span(echo)
-    rms = float(np.sqrt(np.mean(echo[start:start + len(word)] ** 2)))
-    said = word * (rms / float(np.sqrt(np.mean(word**2))))  # as loud as the echo
-    mic = echo.copy()
-    mic[start:start + len(word)] += said
+    mic, said = said_over(echo, word, start)  # as loud as the echo
     voiced = np.flatnonzero(np.abs(said) > 0.1 * np.abs(said).max())
     assert share(mic, coach16, start + voiced[0], start + voiced[-1]) < 0.1
     # The same span without the user is the coach's.

@@ -274,14 +274,14 @@ class Listener:
         # The coach's voice alone is (near) silence to the recognizer, and where the coach is
         # silent on a direct path it hears the mic itself (coach_alone.py).
         states, dry = alone
-        heard, gate, onset = (
+        decoded, gate, onset = (
             np.where(states == ALONE, np.float32(gain) * x, np.where(states == DRY, dry, x))
             for x, gain in ((out.heard, COACH_ALONE_GAIN), (out.gate, 0.0), (out.onset, 0.0)))
         if self._vad is None:
-            hyps = self._active.recognizer.accept(as_int16(heard), as_int16(gate),
+            hyps = self._active.recognizer.accept(as_int16(decoded), as_int16(gate),
                                                   as_int16(onset))
         else:
-            fed = self._vad.feed(heard, gate)
+            fed = self._vad.feed(decoded, gate)
             self._active.offset -= fed.preroll
             hyps = self._active.recognizer.accept(as_int16(fed.audio))
             if fed.ended and self.engine.flush_on_vad:
