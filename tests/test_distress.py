@@ -78,8 +78,8 @@ def test_cries_of_pain_between_the_coachs_lines_pause_it(coach: Coach, user_voic
 def test_cries_of_pain_over_the_coachs_voice_pause_it(coach: Coach, user_voices: UserVoices,
                                                        voice: str) -> None:
     # Over the coach's words at equal loudness: the hardest case for the recognizer (strict
-    # commands: about 9 in 10 heard on the bench). Here kal 7 and ked 6 of 7 (ked's "stop it
-    # hurts" falls on the coach's second line, while the cancellers still learn the room).
+    # commands: about 9 in 10 heard on the bench). Here kal 7 and ked 6 of 7 (ked's "ouch" is
+    # missed; with the packages of 2026-12-07 its "stop, stop" is obeyed as a stop).
     times = [start + 0.4 for start, end, _ in coach.lines[1:] if end - start > 2.2]
     times = times[:len(DISTRESS)]
     utterances = [Utterance(t, user_voices.say(p, voice), user_to_echo_db=0.0)
@@ -92,14 +92,16 @@ def test_cries_of_pain_over_the_coachs_voice_pause_it(coach: Coach, user_voices:
     # Over the coach a word is now and then heard as another command (ked's "I need to stop"
     # ran on into the coach's words and its tail came out as "stop" here, before this rule as
     # well); more than one means something broke.
-    assert len([h for h in heard if h.command != "pause"]) <= 1, heard
+    assert len([h for h in heard if h.command != "pause" and h not in found]) <= 1, heard
 
 
 def pauses(heard: list[Heard], truth: list[UtteranceTruth]) -> list[Heard | None]:
     """For each cry, the first pause decided from its start to 1.5 s after its end (as the
-    bench scores: "stop, stop" may be decided on its first word)."""
-    return [next((h for h in heard if h.command == "pause" and t.start_s <= h.time
-                  <= t.end_s + 1.5), None) for t in truth]
+    bench scores: "stop, stop" may be decided on its first word), or a stop for a cry that
+    says stop: the coach falls silent either way, and ends where it was asked to."""
+    return [next((h for h in heard if (h.command == "pause" or h.command == "stop" and
+                                       "stop" in cry) and t.start_s <= h.time
+                  <= t.end_s + 1.5), None) for cry, t in zip(DISTRESS, truth, strict=True)]
 
 
 def test_the_coachs_own_safety_lines_never_pause_it(coach: Coach) -> None:

@@ -77,7 +77,7 @@ def test_the_coach_runs_in_real_time_and_is_obeyed(
     if tries["pause"]:
         # The coach fell silent after the pause that was obeyed, within the time the person
         # waits before saying it again: a coach that talks on fails here; the latency itself
-        # (p95 1.9 s on the quiet bench, target 0.4 s) is bench/bench_live.py's to measure.
+        # (p95 under 0.4 s on the quiet bench, bench/LIVE.md) is bench/bench_live.py's to measure.
         pcm, start = scene.speaker()
         pause = [s for s in scene.said if s.text == "pause"][-1]
         silent = silent_from(pcm, start, pause.speech_end)
