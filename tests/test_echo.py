@@ -312,3 +312,14 @@ def test_vad_feed_gives_vosk_the_linear_output_only_in_speech(user_pause: np.nda
             assert np.array_equal(f.audio[: f.preroll], before)
         inside = any(a <= k <= b for a, b in zip(starts, ends, strict=True))
         assert np.array_equal(f.audio[f.preroll :], heard[block] if inside else gate[block])
+
+
+def test_a_delay_line_hands_back_exactly_what_it_took_in_later() -> None:
+    from voice_coach.listen.echo.delay_line import DelayLine
+
+    line = DelayLine(3)
+    assert line(np.arange(1, 6, dtype=np.float32)).tolist() == [0, 0, 0, 1, 2]
+    assert line(np.array([6], np.float32)).tolist() == [3]
+    assert line(np.array([7, 8], np.float32), 1).tolist() == [4]
+    assert line(np.zeros(0, np.float32), 4).tolist() == [5, 6, 7, 8]
+    assert DelayLine(0, np.int8)(np.array([1, 2], np.int8)).dtype == np.int8

@@ -249,10 +249,11 @@ class Listener:
         # every move twice.
         stamped = ref.read(t0, n, moved=False) if ref is not None and ref.moved_s else reference
         target = self._aligner.target_s
-        alone = self._alone.process(
-            mic, lambda first, k: ref.read(t0 + first / RATE, k) if ref is not None
-            else np.zeros(k, np.float32),
-            None if ref is None or target is None else round(target * RATE))
+        if ref is None or target is None:
+            alone = self._alone.process(mic, None, None)
+        else:
+            alone = self._alone.process(mic, lambda first, k: ref.read(t0 + first / RATE, k),
+                                        round(target * RATE))
         self._done += n
         return self._step(mic, reference, stamped, alone, now)
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from voice_coach.listen.accept.echo_fit import EXPLAINED_DB, TAPS, residual
+from voice_coach.listen.echo.delay_line import DelayLine
 
 BLOCK = 320
 """Samples of mic per fit (20 ms at 16 kHz)."""
@@ -53,18 +54,19 @@ class CoachAlone:
     under), else 0; and the mic on the same clock."""
 
     def __init__(self, latency: int, rate: int = 16000) -> None:
-        self._states = np.zeros(latency, np.int8)  # mic clock -> cleaned clock
-        self._mic = np.zeros(latency, np.float32)
+        self._states = DelayLine(latency, np.int8)  # mic clock -> cleaned clock
+        self._mic = DelayLine(latency)
         self._coach: deque[bool] = deque(maxlen=round(DIRECT_HOLD_S * rate / BLOCK))
         """Per recent block with coach in its playback: whether it was the coach alone."""
 
-    def process(self, mic: np.ndarray, read: Callable[[int, int], np.ndarray],
+    def process(self, mic: np.ndarray, read: Callable[[int, int], np.ndarray] | None,
                 delay: int | None) -> tuple[np.ndarray, np.ndarray]:
         """``read(first, n)``: ``n`` playback samples from ``first`` samples after ``mic``'s
         first one (negative: before), on the reference the aligner keeps; ``delay``: the echo
-        delay it keeps them at, samples (None: not known yet, nothing is the coach's)."""
+        delay it keeps them at, samples. Either None (no playback, or its delay not known
+        yet): nothing is the coach's."""
         states = np.zeros(len(mic), np.int8)
-        if delay is not None:
+        if read is not None and delay is not None:
             margin = SEARCH + TAPS
             for s in range(0, len(mic), BLOCK):
                 block = mic[s:s + BLOCK]
@@ -77,12 +79,7 @@ class CoachAlone:
                 elif len(self._coach) == self._coach.maxlen and \
                         sum(self._coach) >= DIRECT_SHARE * len(self._coach):
                     states[s:s + len(block)] = DRY
-        return self._delayed("_states", states), self._delayed("_mic", mic)
-
-    def _delayed(self, name: str, x: np.ndarray) -> np.ndarray:
-        line = np.concatenate([getattr(self, name), x.astype(getattr(self, name).dtype)])
-        setattr(self, name, line[len(x):])
-        return line[:len(x)]
+        return self._states(states), self._mic(mic)
 
 
 def explained(block: np.ndarray, window: np.ndarray) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.listen.accept.echo_gate import EnergyLog
 from voice_coach.listen.echo.aec import LATENCY_SAMPLES, EchoCanceller
+from voice_coach.listen.echo.delay_line import DelayLine
 from voice_coach.listen.echo.linear_aec import LinearCanceller
 from voice_coach.listen.echo.onset import onset_signal
 
@@ -76,8 +77,8 @@ class EchoFrontEnd:
         self.latency = LATENCY_SAMPLES if aec else 0
         """Samples the cleaned clock lags the mic clock."""
         self._linear = LinearCanceller() if linear and aec else None
-        self._hold_mic = np.zeros(self.latency, np.float32)
-        self._hold_linear = np.zeros(self.latency, np.float32)
+        self._hold_mic = DelayLine(self.latency)
+        self._hold_linear = DelayLine(self.latency)
         self.heard_energy = EnergyLog()
         """Mic vs what the recognizer hears: the echo gate's evidence."""
         self.linear_restarts = 0
@@ -95,11 +96,10 @@ class EchoFrontEnd:
         canceller; ``stamped`` (default: the same): as the timestamps put it, for AEC3."""
         stamped = reference if stamped is None else stamped
         cleaned = self._aec.process(mic, stamped) if self._aec is not None else mic
-        aligned = self._delayed("_hold_mic", mic, len(cleaned))
+        aligned = self._hold_mic(mic, len(cleaned))
         heard = onset = cleaned
         if self._linear is not None:
-            linear = self._delayed("_hold_linear", self._linear.process(mic, reference),
-                                   len(cleaned))
+            linear = self._hold_linear(self._linear.process(mic, reference), len(cleaned))
             if self._linear.updates >= LINEAR_READY_UPDATES:
                 self._check_linear(aligned, linear, cleaned)
             if self._linear.updates >= LINEAR_READY_UPDATES and self.linear_trusted:
@@ -155,11 +155,3 @@ class EchoFrontEnd:
             self._energy[:] = 0
             log.info("the linear echo canceller removed only %.1f dB of the coach for %.0f s; "
                      "starting it afresh", removed, LINEAR_RESTART_S)
-
-    def _delayed(self, line_name: str, x: np.ndarray, n: int) -> np.ndarray:
-        """``x`` moved onto the cleaned clock through the named delay line."""
-        if not self.latency:
-            return x
-        line = np.concatenate([getattr(self, line_name), x])
-        setattr(self, line_name, line[n:])
-        return line[:n]
