@@ -8,8 +8,19 @@ as in `voice-coach run`. Each burst's echo delay is found by cross-correlating w
 listener would hear with what the Player played. A clock that keeps the echo put shows the
 same delay in every burst: the cancellers then never see it move.
 
-Run: .venv/bin/python bench/bench_cuts.py [--seconds 40] [--seeds 0 1]
-Prints a table and writes bench/results/cuts.json. Needs pulseaudio and libasound2-plugins.
+``--no-cuts --seconds 1800`` is the long run of issue #21 ("drift <= 5 ms over 30 minutes"):
+the bursts play on without a cut, and the table gives the delay minute by minute.
+``--other-client`` adds what the live scenes add (tests/live_room.py: another program
+recording the speaker's monitor and the room at 20 ms latency, and playing into the room).
+Each burst also gets its delay in sample counts (mic samples against Player samples, no
+timestamps): on one sound server both streams run on one clock, so that one is the echo
+path itself, and a drift the listener's delay shows but the counts do not is in the
+timestamps.
+
+Run: .venv/bin/python bench/bench_cuts.py [--seconds 40] [--seeds 0 1] [--no-cuts]
+     [--other-client]
+Prints a table and writes bench/results/cuts.json (clock.json, clock-other.json with
+--no-cuts). Needs pulseaudio and libasound2-plugins.
 """
 
 from __future__ import annotations
@@ -21,10 +32,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cuts.json"
 OUT_RATE = 22050
@@ -37,7 +50,7 @@ SETTLE_S = 3.0
 waits for its own, DeviceSource), s."""
 
 
-def child(seconds: float, seed: int) -> dict[str, object]:
+def child(seconds: float, seed: int, cut: bool = True) -> dict[str, object]:
     """In the sound server's environment: play, cut, record; the per-burst delays."""
     from voice_coach.listen.mic_clock import MicClock
     from voice_coach.listen.sources import DeviceSource
@@ -51,6 +64,7 @@ def child(seconds: float, seed: int) -> dict[str, object]:
     heard: list[np.ndarray] = []
     clock = MicClock(MIC_RATE)
     counted = 0
+    raw: list[np.ndarray] = []  # the mic as delivered, before MicClock: counts only
     bursts: list[tuple[float, float]] = []
     with DeviceOutput(player, "vc_speaker") as output:
         source = DeviceSource("vc_mic", MIC_RATE, 0.02, start_time=player.time,
@@ -61,6 +75,7 @@ def child(seconds: float, seed: int) -> dict[str, object]:
         def drain() -> None:
             nonlocal counted
             while (item := source.read(timeout=0)) is not None:
+                raw.append(item[0])
                 block, _ = clock.join(item[0], item[1], counted / MIC_RATE)
                 heard.append(block)
                 counted += len(block)
@@ -70,9 +85,10 @@ def child(seconds: float, seed: int) -> dict[str, object]:
             start = player.time
             player.play(k, (0.3 * rng.standard_normal(2 * OUT_RATE)).astype(np.float32))
             time.sleep(rng.uniform(1.0, 1.8))
-            player.stop()
+            if cut:
+                player.stop()
             bursts.append((start, player.time))
-            time.sleep(rng.uniform(0.4, 1.0))
+            time.sleep(rng.uniform(0.4, 1.0) if cut else 2.0)
             drain()
         time.sleep(0.3)
         drain()
@@ -90,24 +106,38 @@ def child(seconds: float, seed: int) -> dict[str, object]:
     pcm = np.concatenate(heard)
     i = round(clock.origin * MIC_RATE)
     mic[max(i, 0):i + len(pcm)] = pcm[max(-i, 0):len(mic) - i]
-    delays = [burst_delay(mic, reference, a, b) for a, b in bursts if a >= SETTLE_S]
-    return {"delays_ms": [d for d in delays if d is not None], "underflows": underflows,
-            "cuts": cuts, "followed_ms": clock.followed_s * 1000}
+    kept = [(a, burst_delay(mic, reference, a, b)) for a, b in bursts if a >= SETTLE_S]
+    counts = np.zeros_like(reference)  # the mic by its sample count from listener time 0
+    pcm = np.concatenate(raw)
+    counts[max(i, 0):i + len(pcm)] = pcm[max(-i, 0):len(mic) - i]
+    # A cut moves the counts by what the sound server dropped: counts only without cuts.
+    by_count = [burst_delay(counts, reference, a, b, early_s=2.0, late_s=2.0) if not cut else None
+                for a, b in bursts if a >= SETTLE_S]
+    return {"delays_ms": [d for _, d in kept if d is not None],
+            "at_s": [a for a, d in kept if d is not None],
+            "count_delays_ms": [c for (_, d), c in zip(kept, by_count, strict=True)
+                                if d is not None],
+            "underflows": underflows, "cuts": cuts,
+            "followed_ms": clock.followed_s * 1000}
 
 
-def burst_delay(mic: np.ndarray, reference: np.ndarray, start: float, end: float
-                ) -> float | None:
-    """The echo delay over a burst (from 0.3 s in, away from the stream's first moments), ms."""
+def burst_delay(mic: np.ndarray, reference: np.ndarray, start: float, end: float,
+                early_s: float = 0.0, late_s: float = MAX_LAG_S) -> float | None:
+    """The echo delay over a burst (from 0.3 s in, away from the stream's first moments),
+    searched from ``early_s`` before the burst to ``late_s`` after, ms."""
     a, b = round((start + 0.3) * MIC_RATE), round((end - 0.05) * MIC_RATE)
-    lag = round(MAX_LAG_S * MIC_RATE)
-    if b - a < WINDOW_S * MIC_RATE or b + lag > len(mic):
+    lag, early = round(late_s * MIC_RATE), round(early_s * MIC_RATE)
+    if b - a < WINDOW_S * MIC_RATE or b + lag > len(mic) or a < early:
         return None
-    c = np.correlate(mic[a:b + lag], reference[a:b], mode="valid")
+    seg, ref = mic[a - early:b + lag], reference[a:b]
+    n = 1 << (len(seg) + len(ref)).bit_length()  # through the FFT: a wide search is long
+    c = np.fft.irfft(np.fft.rfft(seg, n) * np.conj(np.fft.rfft(ref, n)), n)
+    c = c[:len(seg) - len(ref) + 1]
     j = int(np.argmax(c))
-    return j / MIC_RATE * 1000
+    return (j - early) / MIC_RATE * 1000
 
 
-def table(runs: list[dict[str, object]]) -> str:
+def table(runs: list[dict[str, Any]]) -> str:
     lines = ["seed  bursts  delay median ms  spread (max-min) ms  largest step ms  underflows"]
     for run in runs:
         d = np.array(run["delays_ms"], float)
@@ -117,14 +147,39 @@ def table(runs: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def minute_table(runs: list[dict[str, Any]]) -> str:
+    """Per minute of a run: the echo delay on the listener's clock and in sample counts."""
+    lines = ["seed  minute  bursts  listener delay ms  in sample counts ms"]
+    for run in runs:
+        at = np.array(run["at_s"], float)
+        d, c = (np.array(run[k], float) for k in ("delays_ms", "count_delays_ms"))
+        # Counts start from an arbitrary origin: shown from where the listener's first minute is.
+        c = c - np.median(c[at < at.min() + 60]) + np.median(d[at < at.min() + 60])
+        for m in range(int(at.max() // 60) + 1 if len(at) else 0):
+            inside = (at >= 60 * m) & (at < 60 * (m + 1))
+            if inside.any():
+                lines.append(f"{run['seed']:4}  {m:6}  {int(inside.sum()):6}  "
+                             f"{np.median(d[inside]):17.2f}  {np.median(c[inside]):19.2f}")
+        first, last = at < at.min() + 60, at >= at.max() - 60
+        drift_d = np.median(d[last]) - np.median(d[first])
+        drift_c = np.median(c[last]) - np.median(c[first])
+        lines.append(f"{run['seed']:4}  drift (last minute - first): listener {drift_d:+.2f} ms, "
+                     f"counts {drift_c:+.2f} ms; mic clock followed {run['followed_ms']:+.1f} "
+                     f"ms; underflows {run['underflows']}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=40.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--no-cuts", action="store_true", help="bursts play on, never cut")
+    ap.add_argument("--other-client", action="store_true",
+                    help="another program records and plays on the same server")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        print(json.dumps(child(args.seconds, args.child)))
+        print(json.dumps(child(args.seconds, args.child, cut=not args.no_cuts)))
         return 0
     from soundserver import SoundServer
 
@@ -132,18 +187,30 @@ def main() -> int:
     for seed in args.seeds:
         with tempfile.TemporaryDirectory() as tmp, \
                 SoundServer(Path(tmp) / "server", echo_ms=60) as server:
+            other = subprocess.Popen(
+                [sys.executable, str(TESTS / "live_room.py"), str(Path(tmp) / "other")],
+                env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                stderr=subprocess.DEVNULL) if args.other_client else None
+            if other is not None:
+                assert other.stdout is not None and other.stdout.readline()
             done = subprocess.run([sys.executable, __file__, "--seconds", str(args.seconds),
-                                   "--child", str(seed)], env=server.env, capture_output=True,
-                                  text=True, timeout=args.seconds + 60)
+                                   "--child", str(seed)] + ["--no-cuts"] * args.no_cuts,
+                                  env=server.env, capture_output=True, text=True,
+                                  timeout=args.seconds + 120)
+            if other is not None:
+                other.communicate("quit\n", timeout=60)
         if done.returncode:
             print(done.stderr[-2000:], file=sys.stderr)
             return 1
-        runs.append({"seed": seed, **json.loads(done.stdout.splitlines()[-1])})
-    text = table(runs)
+        runs.append({"seed": seed, "other_client": args.other_client,
+                     **json.loads(done.stdout.splitlines()[-1])})
+    text = minute_table(runs) if args.no_cuts else table(runs)
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"runs": runs, "table": text}, indent=1))
-    print(f"wrote {RESULTS}")
+    out = RESULTS.with_name(f"clock{'-other' * args.other_client}.json") if args.no_cuts \
+        else RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"runs": runs, "table": text}, indent=1))
+    print(f"wrote {out}")
     return 0
 
 
