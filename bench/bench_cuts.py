@@ -18,7 +18,7 @@ path itself, and a drift the listener's delay shows but the counts do not is in 
 timestamps.
 
 Run: .venv/bin/python bench/bench_cuts.py [--seconds 40] [--seeds 0 1] [--no-cuts]
-     [--other-client]
+     [--other-client] [--server pulseaudio|pipewire]
 Prints a table and writes bench/results/cuts.json (clock.json, clock-other.json with
 --no-cuts). Needs pulseaudio and libasound2-plugins.
 """
@@ -176,6 +176,7 @@ def main() -> int:
     ap.add_argument("--no-cuts", action="store_true", help="bursts play on, never cut")
     ap.add_argument("--other-client", action="store_true",
                     help="another program records and plays on the same server")
+    ap.add_argument("--server", choices=("pulseaudio", "pipewire"), default="pulseaudio")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
@@ -186,7 +187,7 @@ def main() -> int:
     runs = []
     for seed in args.seeds:
         with tempfile.TemporaryDirectory() as tmp, \
-                SoundServer(Path(tmp) / "server", echo_ms=60) as server:
+                SoundServer(Path(tmp) / "server", echo_ms=60, kind=args.server) as server:
             other = subprocess.Popen(
                 [sys.executable, str(TESTS / "live_room.py"), str(Path(tmp) / "other")],
                 env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -202,11 +203,12 @@ def main() -> int:
         if done.returncode:
             print(done.stderr[-2000:], file=sys.stderr)
             return 1
-        runs.append({"seed": seed, "other_client": args.other_client,
+        runs.append({"seed": seed, "other_client": args.other_client, "server": args.server,
                      **json.loads(done.stdout.splitlines()[-1])})
     text = minute_table(runs) if args.no_cuts else table(runs)
     print(text)
-    out = RESULTS.with_name(f"clock{'-other' * args.other_client}.json") if args.no_cuts \
+    name = f"clock{'-other' * args.other_client}{'-pipewire' * (args.server == 'pipewire')}"
+    out = RESULTS.with_name(f"{name}.json") if args.no_cuts \
         else RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"runs": runs, "table": text}, indent=1))
