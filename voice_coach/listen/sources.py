@@ -7,7 +7,6 @@ its next block arrives.
 
 from __future__ import annotations
 
-import logging
 import queue
 import time
 from collections.abc import Callable
@@ -18,10 +17,8 @@ import numpy as np
 
 from voice_coach.audio import BLOCK_SECONDS, LISTEN_RATE
 from voice_coach.errors import UserError
-from voice_coach.speech.clock import LOG_MOVE_S, EarliestOffset
+from voice_coach.speech.clock import EarliestOffset
 from voice_coach.speech.wav import read_wav
-
-log = logging.getLogger(__name__)
 
 
 class AudioSource(Protocol):
@@ -103,7 +100,6 @@ class DeviceSource:
         self._timed = timing is None  # whether blocks are being delivered yet
         self._opened = time.monotonic()
         self._offset = EarliestOffset()
-        self._logged: float | None = None  # the offset last logged (debug), s
         self._queue: queue.SimpleQueue[tuple[np.ndarray, float]] = queue.SimpleQueue()
         self._samples = 0
         self.status_errors = 0
@@ -147,9 +143,6 @@ class DeviceSource:
             offset = self._offset.update(adc - counted)
             if offset is not None:
                 captured = self.timing(counted + offset)
-                if self._logged is None or abs(offset - self._logged) >= LOG_MOVE_S:
-                    self._logged = offset
-                    log.debug("input offset %.2f ms at %.3f s counted", offset * 1e3, counted)
         if captured is not None:
             start, self._timed = captured, True
         elif not self._timed and adc > 0 and time.monotonic() - self._opened < CLOCK_WAIT_S:

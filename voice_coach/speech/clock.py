@@ -9,14 +9,11 @@ devices with clocks of their own cannot drift apart.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 STALE_S = 1.0
 """An anchor older than this (monotonic seconds) no longer describes the output stream."""
@@ -34,8 +31,6 @@ OFFSET_PERCENTILE = 10.0
 """Which of them stands for the stream: through ALSA's pulse plugin most timestamps sit
 within a millisecond of the lowest, and one in ten or so comes up to 10 ms late
 (bench/LIVE.md); a low percentile ignores both the late ones and a rare early one."""
-LOG_MOVE_S = 0.0005
-"""A move of the output offset this large is logged (debug), s."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +83,6 @@ class PlaybackClock:
         self._anchor: Anchor | None = None
         self._offset = EarliestOffset()
         self._cut = False  # the stream was cut and started again: learn its offset afresh
-        self._logged: float | None = None  # the offset last logged (debug), s
 
     def anchor(self, stream_time: float, device_time: float, restart: bool = False) -> None:
         """The sample at ``stream_time`` reaches the speaker at ``device_time``. ``restart``:
@@ -104,10 +98,6 @@ class PlaybackClock:
         offset = self._offset.update(device_time - stream_time)
         if offset is not None:
             self._anchor = Anchor(offset, time.monotonic())
-            if self._logged is None or abs(offset - self._logged) >= LOG_MOVE_S:
-                self._logged = offset
-                log.debug("output offset %.2f ms at stream time %.3f s", offset * 1e3,
-                          stream_time)
 
     def dropped(self, seconds: float) -> None:
         """The output stream started again with ``seconds`` of queued stream time never
