@@ -13,14 +13,15 @@ the bursts play on without a cut, and the table gives the delay minute by minute
 ``--other-client`` adds what the live scenes add (tests/live_room.py: another program
 recording the speaker's monitor and the room at 20 ms latency, and playing into the room).
 Each burst also gets its delay in sample counts (mic samples against Player samples, no
-timestamps): on one sound server both streams run on one clock, so that one is the echo
-path itself, and a drift the listener's delay shows but the counts do not is in the
-timestamps.
+timestamps), a second witness: where the counts hold and the listener's delay moves, the
+timestamps moved (PulseAudio with another client, for its first 13 minutes); where the
+counts jump and the listener's delay holds, the server moved its streams and the timestamps
+followed (PipeWire; bench/LIVE.md, sixth session).
 
 Run: .venv/bin/python bench/bench_cuts.py [--seconds 40] [--seeds 0 1] [--no-cuts]
      [--other-client] [--server pulseaudio|pipewire]
-Prints a table and writes bench/results/cuts.json (clock.json, clock-other.json with
---no-cuts). Needs pulseaudio and libasound2-plugins.
+Prints a table and writes bench/results/cuts.json (with --no-cuts: clock[-other][-pipewire]
+.json). Needs pulseaudio (or pipewire, wireplumber, pipewire-pulse) and libasound2-plugins.
 """
 
 from __future__ import annotations
