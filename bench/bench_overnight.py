@@ -118,13 +118,15 @@ class NightResult:
 
 
 def run_night(night: int, seed: int, hours: float, plant: int, nightly: Night,
-              config: Any) -> NightResult:
+              config: Any, part: tuple[int, int] = (1, 1)) -> NightResult:
     from voice_coach.listen.build import build_listener
 
     listener = build_listener(config)
     listener.set_mode("wake")
     segments = plan_night(hours, seed)
     plants = plan_plants(segments, plant, seed)
+    k, n = part  # the night's k-th of n stretches, to run a night on several cores
+    segments = segments[(k - 1) * len(segments) // n:k * len(segments) // n]
     result = NightResult(night, seed, segments)
     near = NearMisses(listener.table.wake)
     logger = logging.getLogger("voice_coach.listen")
@@ -297,12 +299,21 @@ def main() -> None:
                     help="Vosk model directory (as [listen] vosk_model)")
     ap.add_argument("--cache", type=Path, default=RESULTS / "cache",
                     help="where synthesized speech is cached")
+    ap.add_argument("--part", default="1/1", metavar="K/N",
+                    help="run only the K-th of N equal stretches of each night (run the "
+                         "others in other processes; the tables add up)")
     ap.add_argument("--out", type=Path, default=RESULTS / "overnight.json")
     args = ap.parse_args()
     if not args.hours > 0 or args.hours > 24:
         ap.error(f"--hours {args.hours:g}: give 0 < hours <= 24")
     if args.nights < 1 or args.plant < 0:
         ap.error("--nights must be >= 1 and --plant >= 0")
+    try:
+        part = tuple(int(x) for x in args.part.split("/"))
+        if len(part) != 2 or not 1 <= part[0] <= part[1]:
+            raise ValueError
+    except ValueError:
+        ap.error(f"--part {args.part}: give K/N with 1 <= K <= N, e.g. 2/3")
 
     from voice_coach.config import Config
     from voice_coach.errors import UserError
@@ -327,13 +338,14 @@ def main() -> None:
     for night in range(args.nights):
         seed = args.seed * 1000 + night
         nightly = Night(pool, wake_pcm, config.wake_phrase, seed)
-        result = run_night(night, seed, args.hours, args.plant, nightly, config)
+        result = run_night(night, seed, args.hours, args.plant, nightly, config,
+                           (part[0], part[1]))
         results.append(result)
         scores.append(score(result))
     doc: dict[str, Any] = {
         "date": date.today().isoformat(), "engine": engine, "wake_phrase": config.wake_phrase,
         "hours_per_night": args.hours, "nights": args.nights, "seed": args.seed,
-        "plant": args.plant,
+        "plant": args.plant, "part": args.part,
         "pool": {"clips": len(pool), "minutes": round(pool_min, 1),
                  "talk_clips": sum(c.source == "talk" for c in pool),
                  "tv_clips": sum(c.source == "tv" for c in pool),

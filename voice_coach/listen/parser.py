@@ -19,6 +19,11 @@ that is no phrase but holds a distress word anywhere ("stop, it hurts", "ow", "I
 is a "pause". A false pause costs the user one word; a missed cry of pain costs their trust, or
 an injury. Whether the words were the user's (a voice, not the coach's echo) is still checked
 after the parser, as for every command.
+
+The wake phrase, when the engine checks it itself (Hypothesis.wake_check, PocketSphinx's
+phone check): the engine's word decides, and the wake words' confidence does not count. From
+bed, in a reverberant room, the user's "hey coach" got lower posteriors than "Hey Cody." said
+across the room (bench/WAKE.md).
 """
 
 from __future__ import annotations
@@ -155,7 +160,12 @@ class CommandParser:
         longest = max((w.end - w.start for w in hyp.words), default=0.0)
         if len(words) >= LONG_PHRASE_WORDS and longest > LONG_PHRASE_MAX_WORD_S:
             return f"a word of {longest:.2f} s in {len(words)} words"
-        confidence = min((w.confidence for w in hyp.words), default=1.0)
+        counted = hyp.words
+        if self._mode == "wake" and hyp.wake_check is not None:
+            if hyp.wake_check:
+                return f"not the wake phrase: {hyp.wake_check}"
+            counted = hyp.words[len(self.table.wake.split()):]
+        confidence = min((w.confidence for w in counted), default=1.0)
         minimum = self.table.min_confidence(command)
         if len(words) >= LONG_PHRASE_WORDS:
             minimum *= LONG_PHRASE_FLOOR

@@ -21,6 +21,7 @@ from voice_coach.audio import LISTEN_RATE as SAMPLE_RATE
 from voice_coach.commands import COSTLY_COMMANDS, normalize
 from voice_coach.errors import UserError
 from voice_coach.listen.engines.base import Hypothesis, Word
+from voice_coach.listen.engines.sphinx_phones import PhoneTail, ending_classes
 from voice_coach.listen.phrases import PhraseTable
 
 if TYPE_CHECKING:
@@ -129,7 +130,14 @@ class PhraseDecoder:
         costly = {p for p, c in table.phrase_map().items() if c in COSTLY_COMMANDS}
         self._early_frames = {p: COSTLY_EARLY_SILENCE_FRAMES if p in costly
                               else EARLY_SILENCE_FRAMES for p in table.all_phrases()}
+        # No early end for the wake phrase: its phone check must hear how the speech ends
+        # ("Hey Co|dy" cut after the "d" sounds like "coach").
+        del self._early_frames[table.wake]
         self._decoder.activate_search("listen")
+        self._model_dir = model_dir
+        self._wake = table.wake
+        self._wake_ends = ending_classes(self._decoder, table.wake.split()[-1])
+        self._tail: PhoneTail | None = None  # loaded at the first wake phrase heard
         self._frames: list[bytes] = []  # the utterance so far, look-back included
         self._start = 0.0  # stream time of its first frame
         self._active = False
@@ -262,7 +270,24 @@ class PhraseDecoder:
         # The final search may place the last word's end past where the running one ended it.
         return Hypothesis(text=text, words=tuple(words), start=start,
                           end=max(end, words[-1].end), decided=self._now,
-                          readings=self._readings(text))
+                          readings=self._readings(text), wake_check=self._check_wake(words))
+
+    def _check_wake(self, words: list[Word]) -> str | None:
+        """Hypothesis.wake_check for ``words`` (sphinx_phones.py); None when they do not
+        begin with the wake phrase."""
+        n = len(self._wake.split())
+        if " ".join(w.word for w in words[:n]) != self._wake:
+            return None
+        if self._tail is None:
+            self._tail = PhoneTail(self._model_dir)
+        pcm = b"".join(self._frames)
+        if len(words) > n:  # up to the next word: a final "ch" sounds on past the word's end
+            pcm = pcm[:max(0, 2 * round((words[n].start - self._start) * SAMPLE_RATE))]
+        heard = self._tail.last_class(pcm)
+        if heard in self._wake_ends:
+            return ""
+        return (f"the speech ends in a {heard or 'silence'}, {self._wake.split()[-1]!r} in a "
+                f"{' or '.join(sorted(self._wake_ends))}")
 
     def _readings(self, best: str) -> tuple[str, ...]:
         """The N-best list of the utterance just finished, as distinct normalized texts other
