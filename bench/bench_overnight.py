@@ -328,22 +328,22 @@ def main() -> None:
         ap.error(str(error))
     started = time.perf_counter()
     print("speech pool:", flush=True)
-    pool = build_pool(args.cache, args.seed, config.wake_phrase)
+    pool = build_pool(args.cache, args.seed, config.wake)
     voices = UserVoices(args.cache / "user-voices")
-    wake_pcm = {v: voices.say(config.wake_phrase, v) for v in PLANT_VOICES}
+    wake_pcm = {v: voices.say(config.wake, v) for v in PLANT_VOICES}
     pool_min = sum(len(c.pcm) for c in pool) / RATE / 60
     print(f"  {len(pool)} clips, {pool_min:.1f} min of distinct speech "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
     results, scores = [], []
     for night in range(args.nights):
         seed = args.seed * 1000 + night
-        nightly = Night(pool, wake_pcm, config.wake_phrase, seed)
+        nightly = Night(pool, wake_pcm, config.wake, seed)
         result = run_night(night, seed, args.hours, args.plant, nightly, config,
                            (part[0], part[1]))
         results.append(result)
         scores.append(score(result))
     doc: dict[str, Any] = {
-        "date": date.today().isoformat(), "engine": engine, "wake_phrase": config.wake_phrase,
+        "date": date.today().isoformat(), "engine": engine, "wake_phrase": config.wake,
         "hours_per_night": args.hours, "nights": args.nights, "seed": args.seed,
         "plant": args.plant, "part": args.part,
         "pool": {"clips": len(pool), "minutes": round(pool_min, 1),
