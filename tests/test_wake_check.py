@@ -94,3 +94,19 @@ def test_the_engines_check_decides_a_wake_not_the_confidence() -> None:
     sure = _hyp("hey coach stop", 0.9, "")
     parsed = parser.parse(sure)
     assert parsed is not None and parsed.command == "stop"
+
+
+def test_without_the_phone_decoder_the_confidence_floor_decides(
+        user_voices: UserVoices, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_coach.listen.engines import sphinx_decoder
+
+    def broken(model_dir: object = None) -> PhoneTail:
+        raise RuntimeError("Failed to initialize PocketSphinx")
+
+    monkeypatch.setattr(sphinx_decoder, "PhoneTail", broken)
+    heard, log = wake_listen(user_voices.say("hey coach", "festival:kal"), caplog)
+    assert [h.command for h in heard] == ["wake"]  # dry and near: above the floor
+    assert "no phone check (Failed to initialize PocketSphinx)" in log
+    heard, log = wake_listen(user_voices.say("Hey Kobe.", "piper:joe@1.0"), caplog)
+    assert "not the wake phrase" not in log

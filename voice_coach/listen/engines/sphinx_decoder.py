@@ -10,6 +10,7 @@ utterance a second time from a later start when asked.
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 from collections.abc import Set as AbstractSet
@@ -26,6 +27,8 @@ from voice_coach.listen.phrases import PhraseTable
 
 if TYPE_CHECKING:
     import pocketsphinx
+
+log = logging.getLogger(__name__)
 
 _ALT_PRONUNCIATION = re.compile(r"\(\d+\)$")
 _FILLERS = {"<s>", "</s>", "<sil>", "[noise]", "<unk>"}
@@ -138,6 +141,7 @@ class PhraseDecoder:
         self._wake = table.wake
         self._wake_ends = ending_classes(self._decoder, table.wake.split()[-1])
         self._tail: PhoneTail | None = None  # loaded at the first wake phrase heard
+        self._no_tail = False  # the phone decoder could not be loaded: the floor decides
         self._frames: list[bytes] = []  # the utterance so far, look-back included
         self._start = 0.0  # stream time of its first frame
         self._active = False
@@ -276,10 +280,16 @@ class PhraseDecoder:
         """Hypothesis.wake_check for ``words`` (sphinx_phones.py); None when they do not
         begin with the wake phrase."""
         n = len(self._wake.split())
-        if " ".join(w.word for w in words[:n]) != self._wake:
+        if " ".join(w.word for w in words[:n]) != self._wake or self._no_tail:
             return None
         if self._tail is None:
-            self._tail = PhoneTail(self._model_dir)
+            try:
+                self._tail = PhoneTail(self._model_dir)
+            except (RuntimeError, OSError) as error:  # e.g. a model without these phones
+                log.warning("wake phrase: no phone check (%s); its confidence floor decides",
+                            error)
+                self._no_tail = True
+                return None
         pcm = b"".join(self._frames)
         if len(words) > n:  # up to the next word: a final "ch" sounds on past the word's end
             pcm = pcm[:max(0, 2 * round((words[n].start - self._start) * SAMPLE_RATE))]
