@@ -20,32 +20,34 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 
 import numpy as np
 
 from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.commands import ListenMode
-from voice_coach.listen.accept.acceptance import Acceptance, WordClock
+from voice_coach.listen.accept.acceptance import Acceptance
 from voice_coach.listen.accept.echo_gate import FRAME, GateParams, ReferenceDecoder
 from voice_coach.listen.accept.speech_check import SpeechCheck
 from voice_coach.listen.audio_ring import AudioRing
+from voice_coach.listen.decide import Decider, Decoder, Heard
 from voice_coach.listen.echo.align import EchoAligner
 from voice_coach.listen.echo.coach_alone import ALONE, COACH_ALONE_GAIN, DRY, CoachAlone
 from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.front_end import EchoFrontEnd
 from voice_coach.listen.echo.reference import ReferenceBuffer
-from voice_coach.listen.engines.base import Hypothesis, Recognizer, Word, as_int16
+from voice_coach.listen.engines.base import Hypothesis, Recognizer, as_int16
 from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.engines.vad_feed import VadFeed
 from voice_coach.listen.mic_clock import MicClock
 from voice_coach.listen.modes import MODES, ChoiceKey, choice_key, choice_table, command_table
-from voice_coach.listen.parser import CommandParser, ParsedCommand
+from voice_coach.listen.parser import CommandParser
 from voice_coach.listen.phrases import PhraseTable
 from voice_coach.listen.resample import Resampler
 from voice_coach.listen.spotting import Spot, Spotter
 
 log = logging.getLogger(__name__)
+
+__all__ = ["FLOOR_SCALE", "RATE", "Heard", "Listener"]
 
 """Rate everything runs at inside the listener, Hz."""
 MAX_REFERENCE_WAIT_S = 0.12
@@ -65,37 +67,6 @@ MIC_HELD_S = 12.0
 words included)."""
 REPORT_EVERY_S = 300.0
 """Mic seconds between the log lines that say where the echo path and the mic clock stand."""
-
-
-@dataclass(frozen=True)
-class Heard:
-    """A command the listener accepted."""
-
-    command: str
-    """Canonical command ("pause", ...), "wake", or a choice key in choice mode."""
-    time: float
-    """Mic-stream seconds at which the listener decided (end of the block that decided)."""
-    text: str
-    """What the recognizer heard (normalized words)."""
-    confidence: float
-    """0..1: the lowest word confidence of the phrase (of a distress pause: its distress
-    word's)."""
-    distress: bool = False
-    """A "pause" for a distress word inside the utterance (parser.py), not a whole phrase."""
-    source: str = "recognizer"
-    """"recognizer", "templates" (the user's enrolled takes alone) or "overruled" (the
-    recognizer heard another command; the takes heard this one)."""
-
-
-@dataclass
-class _Decoder:
-    """A recognizer with its parser, and where its clock sits on the listener's clock."""
-
-    recognizer: Recognizer
-    parser: CommandParser
-    reference: ReferenceDecoder
-    offset: int = 0
-    """Listener sample index (cleaned clock) of the recognizer's time 0."""
 
 
 class Listener:
@@ -128,6 +99,7 @@ class Listener:
         self._accept = Acceptance(self._front.heard_energy, self._speech, self._mic,
                                   self._delay, gate or GateParams(), echo_check)
         self._accept.moving_echo = self._front.untrusted_during
+        self._decider = Decider(self._accept, self._latency, self.rejections)
         use_vad = engine.flush_on_vad if vad is None else vad
         self._vad = VadFeed(VAD_SILENCE_S) if use_vad else None
         self._clock = MicClock(mic_rate)
@@ -135,7 +107,7 @@ class Listener:
         self._pending = np.zeros(0, np.float32)  # resampled mic not yet processed
         self._done = 0  # listener samples processed (mic clock)
         self._cleaned = 0  # cleaned samples produced (cleaned clock = mic clock + latency)
-        self._decoders: dict[tuple[str, ChoiceKey], _Decoder] = {}
+        self._decoders: dict[tuple[str, ChoiceKey], Decoder] = {}
         self.spotter = spotter
         """Template spotter of the user's enrolled takes, None without a profile."""
         self.tap: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
@@ -214,7 +186,7 @@ class Listener:
         return heard
 
     # ----------------------------------------------------------------- internals
-    def _decoder(self, mode: ListenMode, key: ChoiceKey) -> _Decoder:
+    def _decoder(self, mode: ListenMode, key: ChoiceKey) -> Decoder:
         cache_key = (ListenMode.CHOICE, key) if mode == ListenMode.CHOICE \
             else (ListenMode.SESSION, ())
         decoder = self._decoders.get(cache_key)
@@ -222,7 +194,7 @@ class Listener:
             table = choice_table(self.table, key, self.engine.knows, self._answers) \
                 if mode == ListenMode.CHOICE \
                 else self.table
-            decoder = _Decoder(self.engine.create(table), CommandParser(table, "session"),
+            decoder = Decoder(self.engine.create(table), CommandParser(table, "session"),
                                ReferenceDecoder(self.engine.create, table),
                                offset=self._cleaned)
             self._decoders[cache_key] = decoder
@@ -316,68 +288,12 @@ class Listener:
                  self._clock.followed_s * 1000)
 
     def _decide(self, hyps: list[Hypothesis], now: float) -> list[Heard]:
-        out = []
-        decoder = self._active
-        clock = WordClock(self._clock.origin or 0.0, decoder.offset, self._latency)
-        for hyp in hyps:
-            parsed = decoder.parser.parse(hyp)
-            why = decoder.parser.last_rejection
-            if parsed is None and hyp.alternative is not None:
-                # Opened early on the coach's residual, the utterance may have decoded as
-                # "garbage + command"; from where the closing signal opens it, as the command.
-                parsed = decoder.parser.parse(hyp.alternative)
-                hyp = hyp if parsed is None else hyp.alternative
-            if parsed is None:
-                log.debug("%.2f s: not a command: %s (%s)", clock.mic_time(hyp.end), hyp.text,
-                          why)
-                self._accept.not_a_command(hyp, clock, self._ref)
-                if self.spotter is not None and hyp.words:
-                    self.spotter.other_speech(*clock.samples(hyp.words))
-                continue
-            source = "recognizer"
-            if self.spotter is not None:
-                review = self.spotter.review(parsed.command, *clock.samples(hyp.words),
-                                             safe=parsed.command in ("pause", "stop")
-                                             or parsed.distress)
-                if review.command is None:
-                    log.info("%.2f s: dropped %r (%s): %s", clock.mic_time(hyp.end),
-                             parsed.command, hyp.text, review.why)
-                    self.rejections.append((now, parsed.command, review.why))
-                    continue
-                if review.command != parsed.command:
-                    log.info("%.2f s: %r (%s) taken for %r: %s", clock.mic_time(hyp.end),
-                             parsed.command, hyp.text, review.command, review.why)
-                    parsed, source = replace(parsed, command=review.command), "overruled"
-            judged = self._accept.judge(hyp, parsed, clock, self._ref, decoder.parser,
-                                        decoder.reference)
-            if isinstance(judged, str):
-                log.info("%.2f s: rejected %r (%s): %s", clock.mic_time(hyp.end), parsed.command,
-                         hyp.text, judged)
-                self.rejections.append((now, parsed.command, judged))
-                continue
-            out.append(Heard(judged.command, now, judged.text, judged.confidence,
-                             judged.distress, source))
-        return out
+        return self._decider.hypotheses(hyps, now, self._active, self._clock.origin or 0.0,
+                                        self._ref, self.spotter)
 
     def _spotted(self, spot: Spot, now: float) -> Heard | None:
-        """A phrase the templates heard alone, through the same checks as a recognized one."""
-        decoder = self._active
-        clock = WordClock(self._clock.origin or 0.0, decoder.offset, self._latency)
-        start, end = ((s - decoder.offset) / RATE for s in (spot.start, spot.end))
-        confidence = max(0.0, 1.0 - spot.score)
-        hyp = Hypothesis(spot.phrase, (Word(spot.phrase, confidence, start, end),), start, end,
-                         end)
-        parsed = ParsedCommand(spot.command, confidence, spot.phrase, end)
-        judged = self._accept.judge(hyp, parsed, clock, self._ref, decoder.parser,
-                                    decoder.reference)
-        if isinstance(judged, str):
-            log.info("%.2f s: rejected %r (templates, %.2f): %s", clock.mic_time(end),
-                     spot.command, spot.score, judged)
-            self.rejections.append((now, spot.command, judged))
-            return None
-        log.info("%.2f s: %r heard on the user's takes (%.2f, margin %.2f)",
-                 clock.mic_time(end), spot.command, spot.score, spot.margin)
-        return Heard(judged.command, now, spot.phrase, confidence, judged.distress, "templates")
+        return self._decider.spotted(spot, now, self._active, self._clock.origin or 0.0,
+                                     self._ref)
 
 
 def _samples(recognizer: Recognizer) -> int:
