@@ -92,6 +92,10 @@ def write_dictionary(full: Path, words: AbstractSet[str], out: Path) -> set[str]
     return found
 
 
+def _with_article(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 def _sentence_end_frames(segs: list[pocketsphinx.Segment]) -> int:
     """Feature frames of the sentence end ("</s>") that closes a best path, 0 if it is open."""
     if not segs or segs[-1].word != "</s>":
@@ -280,7 +284,8 @@ class PhraseDecoder:
         """Hypothesis.wake_check for ``words`` (sphinx_phones.py); None when they do not
         begin with the wake phrase."""
         n = len(self._wake.split())
-        if " ".join(w.word for w in words[:n]) != self._wake or self._no_tail:
+        if " ".join(w.word for w in words[:n]) != self._wake or self._no_tail \
+                or not self._wake_ends:  # a word the dictionary cannot spell: nothing to match
             return None
         if self._tail is None:
             try:
@@ -296,8 +301,9 @@ class PhraseDecoder:
         heard = self._tail.last_class(pcm)
         if heard in self._wake_ends:
             return ""
-        return (f"the speech ends in a {heard or 'silence'}, {self._wake.split()[-1]!r} in a "
-                f"{' or '.join(sorted(self._wake_ends))}")
+        ends = " or ".join(_with_article(c) for c in sorted(self._wake_ends))
+        return (f"the speech ends in {_with_article(heard) if heard else 'silence'}, "
+                f"{self._wake.split()[-1]!r} in {ends}")
 
     def _readings(self, best: str) -> tuple[str, ...]:
         """The N-best list of the utterance just finished, as distinct normalized texts other
