@@ -78,7 +78,8 @@ def test_the_wake_phrase_wakes(user_voices: UserVoices, caplog: pytest.LogCaptur
 def _hyp(text: str, confidence: float, check: str | None) -> Hypothesis:
     words = tuple(Word(w, confidence, 0.4 * i, 0.4 * i + 0.35)
                   for i, w in enumerate(text.split()))
-    return Hypothesis(text, words, 0.0, words[-1].end, words[-1].end + 0.3, wake_check=check)
+    return Hypothesis(text, words, 0.0, words[-1].end, words[-1].end + 0.3,
+                      wake_check=None if check is None else lambda: check)
 
 
 def test_the_engines_check_decides_a_wake_not_the_confidence() -> None:

@@ -194,7 +194,9 @@ class Listener:
             table = choice_table(self.table, key, self.engine.knows, self._answers) \
                 if mode == ListenMode.CHOICE \
                 else self.table
-            decoder = Decoder(self.engine.create(table), CommandParser(table, "session"),
+            # Only the wake and session decoder hears the wake phrase (parser.py).
+            recognizer = self.engine.create(table, check_wake=mode != ListenMode.CHOICE)
+            decoder = Decoder(recognizer, CommandParser(table, "session"),
                                ReferenceDecoder(self.engine.create, table),
                                offset=self._cleaned)
             self._decoders[cache_key] = decoder

@@ -162,8 +162,8 @@ class CommandParser:
             return f"a word of {longest:.2f} s in {len(words)} words"
         counted = hyp.words
         if self._mode == "wake" and hyp.wake_check is not None:
-            if hyp.wake_check:
-                return f"not the wake phrase: {hyp.wake_check}"
+            if why := hyp.wake_check():
+                return f"not the wake phrase: {why}"
             counted = hyp.words[len(self.table.wake.split()):]
         confidence = min((w.confidence for w in counted), default=1.0)
         minimum = self.table.min_confidence(command)

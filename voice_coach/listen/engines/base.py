@@ -7,6 +7,7 @@ began (the first sample ever passed to ``accept``; ``reset`` does not restart th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,10 +47,10 @@ class Hypothesis:
     """Other readings of the same utterance, best first (normalized, distinct, the best
     path's own text left out): the recognizer's N-best list, for the parser's close-call
     rule. Empty when the engine gives none."""
-    wake_check: str | None = None
-    """For a text that begins with the wake phrase, the engine's own second look at it: ""
-    when the speech passed it, else why not; None when the engine has no such check (then
-    the wake phrase's confidence floor decides)."""
+    wake_check: Callable[[], str] | None = None
+    """For a text that begins with the wake phrase, the engine's own second look at it, run
+    when called (only wake mode needs it): "" when the speech passes, else why not. None when
+    the engine has no such check (then the wake phrase's confidence floor decides)."""
 
 
 class Recognizer(Protocol):

@@ -33,8 +33,9 @@ class Engine:
         if self.name == EngineName.VOSK and self.model_dir is None:
             raise ValueError("the Vosk engine needs a model folder")
 
-    def create(self, table: PhraseTable) -> Recognizer:
-        """A new streaming recognizer restricted to ``table``."""
+    def create(self, table: PhraseTable, *, check_wake: bool = False) -> Recognizer:
+        """A new streaming recognizer restricted to ``table``; ``check_wake``: one that
+        checks the wake phrase itself where it can (Hypothesis.wake_check)."""
         if self.name == EngineName.VOSK:
             from voice_coach.listen.engines.vosk_engine import VoskRecognizer
 
@@ -42,7 +43,7 @@ class Engine:
             return VoskRecognizer(table, self.model_dir)
         from voice_coach.listen.engines.sphinx_engine import SphinxRecognizer
 
-        return SphinxRecognizer(table, self.model_dir)
+        return SphinxRecognizer(table, self.model_dir, check_wake=check_wake)
 
     def knows(self, word: str) -> bool:
         """True when the model can recognize ``word`` (unknown vocabulary: assume it can)."""

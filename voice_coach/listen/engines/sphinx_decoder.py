@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from pathlib import Path
@@ -92,6 +93,14 @@ def write_dictionary(full: Path, words: AbstractSet[str], out: Path) -> set[str]
     return found
 
 
+def _phone_tail(model_dir: Path | None) -> PhoneTail | None:
+    try:
+        return PhoneTail(model_dir)
+    except (RuntimeError, OSError) as error:  # e.g. a model without these phones
+        log.warning("wake phrase: no phone check (%s); its confidence floor decides", error)
+        return None
+
+
 def _with_article(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
@@ -108,7 +117,7 @@ class PhraseDecoder:
     ``phrase_end`` for an early end, ``finish`` it (or ``abort``)."""
 
     def __init__(self, table: PhraseTable, model_dir: Path | None = None,
-                 repeats: int = PHRASE_REPEATS) -> None:
+                 repeats: int = PHRASE_REPEATS, *, check_wake: bool = False) -> None:
         import pocketsphinx  # lazy: native library
 
         # bestpath: word posteriors from the lattice (Segment.prob) serve as confidences.
@@ -141,11 +150,10 @@ class PhraseDecoder:
         # ("Hey Co|dy" cut after the "d" sounds like "coach").
         del self._early_frames[table.wake]
         self._decoder.activate_search("listen")
-        self._model_dir = model_dir
         self._wake = table.wake
         self._wake_ends = ending_classes(self._decoder, table.wake.split()[-1])
-        self._tail: PhoneTail | None = None  # loaded at the first wake phrase heard
-        self._no_tail = False  # the phone decoder could not be loaded: the floor decides
+        # Loaded here, not at the first wake phrase: loading holds the GIL for a moment.
+        self._tail = _phone_tail(model_dir) if check_wake and self._wake_ends else None
         self._frames: list[bytes] = []  # the utterance so far, look-back included
         self._start = 0.0  # stream time of its first frame
         self._active = False
@@ -280,30 +288,26 @@ class PhraseDecoder:
                           end=max(end, words[-1].end), decided=self._now,
                           readings=self._readings(text), wake_check=self._check_wake(words))
 
-    def _check_wake(self, words: list[Word]) -> str | None:
+    def _check_wake(self, words: list[Word]) -> Callable[[], str] | None:
         """Hypothesis.wake_check for ``words`` (sphinx_phones.py); None when they do not
-        begin with the wake phrase."""
+        begin with the wake phrase or this decoder does not check it."""
         n = len(self._wake.split())
-        if " ".join(w.word for w in words[:n]) != self._wake or self._no_tail \
-                or not self._wake_ends:  # a word the dictionary cannot spell: nothing to match
+        tail = self._tail
+        if tail is None or " ".join(w.word for w in words[:n]) != self._wake:
             return None
-        if self._tail is None:
-            try:
-                self._tail = PhoneTail(self._model_dir)
-            except (RuntimeError, OSError) as error:  # e.g. a model without these phones
-                log.warning("wake phrase: no phone check (%s); its confidence floor decides",
-                            error)
-                self._no_tail = True
-                return None
         pcm = b"".join(self._frames)
         if len(words) > n:  # up to the next word: a final "ch" sounds on past the word's end
             pcm = pcm[:max(0, 2 * round((words[n].start - self._start) * SAMPLE_RATE))]
-        heard = self._tail.last_class(pcm)
-        if heard in self._wake_ends:
-            return ""
-        ends = " or ".join(_with_article(c) for c in sorted(self._wake_ends))
-        return (f"the speech ends in {_with_article(heard) if heard else 'silence'}, "
-                f"{self._wake.split()[-1]!r} in {ends}")
+        word, ends = self._wake.split()[-1], self._wake_ends
+
+        def check() -> str:
+            heard = tail.last_class(pcm)
+            if heard in ends:
+                return ""
+            expected = " or ".join(_with_article(c) for c in sorted(ends))
+            return (f"the speech ends in {_with_article(heard) if heard else 'silence'}, "
+                    f"{word!r} in {expected}")
+        return check
 
     def _readings(self, best: str) -> tuple[str, ...]:
         """The N-best list of the utterance just finished, as distinct normalized texts other

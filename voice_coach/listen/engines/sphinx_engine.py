@@ -55,10 +55,10 @@ class SphinxRecognizer:
     """Streaming PocketSphinx recognizer for one phrase table (English model)."""
 
     def __init__(self, table: PhraseTable, model_dir: Path | None = None,
-                 repeats: int = PHRASE_REPEATS) -> None:
+                 repeats: int = PHRASE_REPEATS, *, check_wake: bool = False) -> None:
         import pocketsphinx  # lazy: native library
 
-        self._decoder = PhraseDecoder(table, model_dir, repeats)
+        self._decoder = PhraseDecoder(table, model_dir, repeats, check_wake=check_wake)
         self._tail = 0  # VAD frames of an early-ended utterance's tail still to be ignored
         self._vad = pocketsphinx.Vad(pocketsphinx.Vad.LOOSE, SAMPLE_RATE, FRAME_SECONDS)
         # Where the closing signal alone would open utterances: its own VAD, always on it.
