@@ -299,9 +299,10 @@ class PhraseDecoder:
         if len(words) > n:  # up to the next word: a final "ch" sounds on past the word's end
             pcm = pcm[:max(0, 2 * round((words[n].start - self._start) * SAMPLE_RATE))]
         word, ends = self._wake.split()[-1], self._wake_ends
+        cmn = str(self._cmn_start) if self._cmn_start is not None else None  # as it began
 
         def check() -> str:
-            heard = tail.last_class(pcm)
+            heard = tail.last_class(pcm, cmn)
             if heard in ends:
                 return ""
             expected = " or ".join(_with_article(c) for c in sorted(ends))

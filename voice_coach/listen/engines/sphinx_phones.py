@@ -47,9 +47,14 @@ class PhoneTail:
             loglevel="FATAL", lm=None, bestpath=False, allphone=str(phones),
             hmm=str(model_dir or default))
 
-    def last_class(self, pcm: bytes) -> str | None:
-        """Class of the last phone decoded in ``pcm`` (16 kHz int16), None if none."""
+    def last_class(self, pcm: bytes, cmn: str | None = None) -> str | None:
+        """Class of the last phone decoded in ``pcm`` (16 kHz int16), None if none.
+        ``cmn``: the cepstral mean to start from (PocketSphinx's ``get_cmn``), e.g. the
+        phrase decoder's, which has heard the room all along; else this decoder's own, which
+        depends on what it happened to decode before."""
         d = self._decoder
+        if cmn is not None:
+            d.set_cmn(cmn)
         d.start_utt()
         for k in range(0, len(pcm), FEED_BYTES):
             d.process_raw(pcm[k:k + FEED_BYTES])
