@@ -313,6 +313,23 @@ def test_a_stale_speech_done_from_an_earlier_session_is_ignored() -> None:
     assert session.is_speaking == before
 
 
+def test_a_cry_pauses_a_playing_session_and_is_not_answered_while_paused() -> None:
+    d = in_session()
+    session = d.dialogue.session
+    assert session is not None and session.state == "playing"
+
+    def cry(text: str) -> list[Action]:
+        return d.feed(d.dialogue.handle(CommandHeard("pause", 0.3, text, distress=True), d.now))
+
+    assert StateChanged("paused", "pause") in cry("ow stop")
+    d.run(5.0)
+    # Paused: the coach is silent already; "Already paused" would give its own reply a
+    # cry to be heard in. A whole "pause" still gets its answer.
+    assert cry("ow") == []
+    assert said(d.hear("pause")) == [replies.ALREADY_PAUSED]
+    assert session.state == "paused"
+
+
 def test_device_loss_pauses_and_its_return_is_announced() -> None:
     d = in_session()
     actions = d.feed(d.dialogue.device_lost("microphone", d.now))

@@ -44,6 +44,8 @@ class HeardLike(Protocol):
     def text(self) -> str: ...
     @property
     def confidence(self) -> float: ...
+    @property
+    def distress(self) -> bool: ...
 
 
 class ListenerLike(Protocol):
@@ -116,7 +118,8 @@ class Daemon:
     # --- thread-safe entry points --------------------------------------------------------
 
     def post_heard(self, heard: HeardLike) -> None:
-        self.executor.post(CommandHeard(heard.command, heard.confidence, heard.text, heard.time))
+        self.executor.post(CommandHeard(heard.command, heard.confidence, heard.text, heard.time,
+                                        distress=heard.distress))
 
     def post_device(self, event: DeviceChanged) -> None:
         self.executor.post(event)

@@ -146,6 +146,9 @@ class Executor:
     def _handle(self, event: Event, now: float) -> None:
         actions = self.machine.handle(event, now)
         match event:
+            case CommandHeard(distress=True) if not actions:
+                log.info("a cry heard (%r) while the coach is silent: nothing to pause",
+                         event.text)
             case CommandHeard():
                 self._heard(event, now)
             case DeviceChanged():

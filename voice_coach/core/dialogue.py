@@ -249,6 +249,11 @@ class Dialogue:
             # The wake phrase mid-session is no command: no "Sorry, I did not understand".
             if command == WAKE or self._saying_goodbye:
                 return []
+            # A cry while the coach is silent has nothing to pause; answering "Already
+            # paused" would give the coach's own reply a cry to be heard in (docs/safety.md).
+            if heard.distress and (self.session is None
+                                   or self.session.state != SessionState.PLAYING):
+                return []
             if self.tracker is not None:
                 self.tracker.command(heard.source)
             return self._to_session(CommandHeard(command), now)

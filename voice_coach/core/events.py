@@ -21,6 +21,9 @@ class CommandHeard:
     """Mic-stream seconds at which the listener decided (None: not from a microphone)."""
     source: str = "voice"
     """Where it came from: "voice" (the listener) or "home" (Home Assistant)."""
+    distress: bool = False
+    """A "pause" for a cry of pain inside an utterance (the listener's distress rule), not a
+    whole phrase: it pauses a playing session and does nothing otherwise."""
 
 
 @dataclass(frozen=True)
