@@ -12,8 +12,12 @@ close-call rule were chosen on these) and "held-out" (the same voices in rooms w
 reverberation, delay and room-response seeds, the coach at other rates, and a voice the
 bench does not use): report on the held-out set.
 
+With ``--distress`` the cries of pain of the listening bench (listen_plan.py: its listed and
+held-out phrasings, each expected to pause) are said instead of the table's phrases: the
+held-out set is then where the distress rule's changes are reported (bench/LISTENING.md).
+
 Run: nice -n 19 .venv/bin/python bench/bench_confusions.py [--sets tuning,held-out]
-     [--jobs 2] [--out FILE]
+     [--distress] [--jobs 2] [--out FILE]
 """
 
 from __future__ import annotations
@@ -79,14 +83,26 @@ def phrases() -> list[tuple[str, str]]:
     return sorted(said.items())
 
 
+NEW_CRIES = ("ow, ow", "stop, my back", "it's a cramp", "that really hurts", "I'm in pain",
+             "wait, please", "stop now", "my leg hurts", "please stop it", "ouch, my hip")
+"""Cries said only here (``--distress``): neither the phrase table nor the listening bench
+has them, and no change was chosen on them."""
+
+
+def cries() -> list[tuple[str, str]]:
+    """(cry, "pause") said in ``--distress`` runs."""
+    return [(p, "pause") for p in lp.DISTRESS_LISTED + lp.DISTRESS_HELD_OUT + NEW_CRIES]
+
+
 def plan_for(set_name: str, n: int, voice: str, room: str,
-             coach: tuple[str, str, float]) -> lp.Plan:
-    lines = [(p, c, voice, cond, lvl) for p, c in phrases() for lvl in lp.LEVELS
+             coach: tuple[str, str, float], distress: bool = False) -> lp.Plan:
+    said = cries() if distress else phrases()
+    lines = [(p, c, voice, cond, lvl) for p, c in said for lvl in lp.LEVELS
              for cond in lp.CONDITIONS]
     order = np.random.default_rng(300 + n + (10 if set_name == "held-out" else 0)
-                                  ).permutation(len(lines))
-    return lp.Plan(f"{set_name} {voice} {room}", "detect", room, (coach,),
-                   tuple(lines[i] for i in order))
+                                  + (50 if distress else 0)).permutation(len(lines))
+    name = f"{set_name}{' distress' if distress else ''} {voice} {room}"
+    return lp.Plan(name, "detect", room, (coach,), tuple(lines[i] for i in order))
 
 
 def build_task(plan: lp.Plan, cache: Path) -> str:
@@ -140,6 +156,44 @@ def confusions(plans: list[lp.Plan], scenes: dict[str, Any], runs: list[RunResul
             "wrong_examples": examples}
 
 
+def misses(plans: list[lp.Plan], scenes: dict[str, Any], runs: list[RunResult]
+           ) -> list[dict[str, Any]]:
+    """Each utterance nothing was obeyed for, with what the listener logged about it."""
+    by_scene = {r.scene: r for r in runs}
+    out = []
+    for plan in plans:
+        run = by_scene[plan.name]
+        for s in scenes[plan.key].said:
+            end = s.end_s + sc.WINDOW_S
+            if any(s.start_s <= h.time <= end for h in run.heard):
+                continue
+            out.append({"said": s.text, "voice": s.voice, "level_db": s.level_db,
+                        "condition": s.condition, "scene": plan.name,
+                        "log": [f"{t:.2f} {line}" for t, line in sorted(run.notes)
+                                if s.start_s <= t <= end + 0.5]})
+    return out
+
+
+def cry_rates(plans: list[lp.Plan], scenes: dict[str, Any], runs: list[RunResult]
+              ) -> dict[str, list[int]]:
+    """[paused, said] of the cries per group: phrasing kind, voice, level x condition."""
+    by_scene = {r.scene: r for r in runs}
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    kinds = {**{p: "listed" for p in lp.DISTRESS_LISTED},
+             **{p: "bench held-out" for p in lp.DISTRESS_HELD_OUT},
+             **{p: "new here" for p in NEW_CRIES}}
+    for plan in plans:
+        heard = by_scene[plan.name].heard
+        for s in scenes[plan.key].said:
+            paused = any(s.start_s <= h.time <= s.end_s + sc.WINDOW_S and h.command == "pause"
+                         for h in heard)
+            for key in ("all", kinds.get(s.text, "other"), s.voice,
+                        f"{s.level_db:+.0f} dB {s.condition}"):
+                groups[key][0] += paused
+                groups[key][1] += 1
+    return dict(groups)
+
+
 def print_set(name: str, doc: dict[str, Any], table: dict[str, str]) -> None:
     cols = [c for c in (*sorted({c for r in doc["matrix"].values() for c in r} - {"missed"}),
                         "missed")]
@@ -166,17 +220,21 @@ def print_set(name: str, doc: dict[str, Any], table: dict[str, str]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default="tuning,held-out")
+    ap.add_argument("--distress", action="store_true",
+                    help="say the cries of pain (expected: pause) instead of the phrases")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=RESULTS / "cache")
     ap.add_argument("--out", type=Path, default=RESULTS / "confusions.json")
     args = ap.parse_args()
     started = time.perf_counter()
     names = [s for s in args.sets.split(",") if s]
-    plans = {n: [plan_for(n, i, *spec) for i, spec in enumerate(SETS[n])] for n in names}
+    plans = {n: [plan_for(n, i, *spec, distress=args.distress) for i, spec in enumerate(SETS[n])]
+             for n in names}
     every = [p for n in names for p in plans[n]]
     prepare_shared(every, args.cache)
-    table = dict(lp.command_phrases(True))
-    doc: dict[str, Any] = {"table": table, "retired": RETIRED, "sets": {}}
+    table = dict(cries() if args.distress else lp.command_phrases(True))
+    doc: dict[str, Any] = {"distress": args.distress, "table": table, "retired": RETIRED,
+                           "sets": {}}
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
         for info in pool.map(build_task, every, [args.cache] * len(every)):
@@ -194,6 +252,12 @@ def main() -> None:
         d["scenes"] = [{"name": p.name, "room": p.room, "coach": p.coach} for p in plans[n]]
         d["notes"] = {p.name: [(round(t, 2), line) for t, line in runs[p.name].notes
                                if "close call" in line] for p in plans[n]}
+        d["misses"] = misses(plans[n], scenes, [runs[p.name] for p in plans[n]])
+        if args.distress:
+            d["cries"] = cry_rates(plans[n], scenes, [runs[p.name] for p in plans[n]])
+            print(f"\n== {n}: cries heard as a pause")
+            for key, (paused, said) in d["cries"].items():
+                print(f"  {key:24} {paused:4d}/{said:<4d} {100 * paused / max(1, said):5.1f} %")
         doc["sets"][n] = d
         print_set(n, d, table)
     doc["wall_s"] = round(time.perf_counter() - started)
