@@ -76,7 +76,9 @@ class HomeAssistant:
 
 def wait_for(condition: Callable[[], object], timeout: float = 10.0,
              step: Callable[[], None] | None = None) -> bool:
-    """Poll ``condition`` (calling ``step`` in between, e.g. to advance a virtual room)."""
+    """Poll ``condition`` (calling ``step`` in between, e.g. to advance a virtual room) for up
+    to ``timeout`` wall seconds: generous, since a loaded machine runs the room slower than
+    real time."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

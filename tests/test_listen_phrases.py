@@ -142,6 +142,28 @@ def test_distress_is_judged_by_its_own_word() -> None:
     assert not parser.parse(hyp("wait", conf=0.9)).distress
 
 
+def test_a_faint_cry_counts_when_the_next_best_readings_agree() -> None:
+    from dataclasses import replace
+
+    parser = CommandParser(load_language("en"), "session")
+    faint = hyp("that's a cramp", conf=0.05)
+    assert parser.parse(faint) is None
+    assert "distress ['cramp'] confidence 0.05" in parser.last_rejection
+    # Each of the next three readings holds a distress word (any): a cry.
+    agree = replace(faint, readings=("that's cramp", "ow that's a cramp", "it's cramp", "a"))
+    heard = parser.parse(agree)
+    assert heard is not None and heard.command == "pause" and heard.distress
+    # One of them without: the word alone decides, as before; so with fewer readings.
+    assert parser.parse(replace(faint, readings=("that's cramp", "that's a camp",
+                                                 "it's cramp"))) is None
+    assert parser.parse(replace(faint, readings=("that's cramp", "ow cramp"))) is None
+    # Not in wake mode, and a long sentence stays no cry.
+    assert CommandParser(load_language("en"), "wake").parse(agree) is None
+    long = replace(hyp("the shop will stop selling newspapers next month", conf=0.05),
+                   readings=("stop",) * 3)
+    assert parser.parse(long) is None
+
+
 def test_a_long_sentence_with_a_distress_word_is_no_cry() -> None:
     parser = CommandParser(load_language("en"), "session")
     assert parser.parse(hyp("the shop will stop selling newspapers next month")) is None

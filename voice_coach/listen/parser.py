@@ -64,6 +64,12 @@ the coach and keep the place; anything else is a coin flip, and nothing is obeye
 NEVER_FOR = {"resume": "pause"}
 """Command -> rival reading that always makes it a close call, however confident: "go on"
 obeyed for "hold on" restarts the coach for someone who asked it to stop talking."""
+DISTRESS_SUPPORT = 3
+"""A distress word heard below its floor still counts when each of this many next-best
+readings of the utterance (the engine's N-best list) holds a distress word too: a word
+confidence is the posterior of one path through the recognizer's lattice, which a cry
+decoded at several nearby boundaries, or as "ow" and "ouch" in turn, shares between them.
+(bench/LISTENING.md, "Cries of pain")"""
 LONG_PHRASE_MAX_WORD_S = 0.85
 """Longest any one word of a long phrase may last, s: someone else's sentence forced into a
 long phrase stretches one word over several real ones. (bench/LISTENING.md)"""
@@ -191,9 +197,15 @@ class CommandParser:
         minimum = distress.min_confidence
         if len(words) >= 2 and " ".join(words) in distress.phrases:
             minimum *= LONG_PHRASE_FLOOR
-        if confidence < minimum:
+        if confidence < minimum and not self._readings_agree(hyp):
             return f"distress {sorted(found)} confidence {confidence:.2f} < {minimum:.2f}"
         return ParsedCommand("pause", confidence, " ".join(words), hyp.decided, distress=True)
+
+    def _readings_agree(self, hyp: Hypothesis) -> bool:
+        """Whether the utterance's next-best readings all hold a distress word too."""
+        first = hyp.readings[:DISTRESS_SUPPORT]
+        return len(first) == DISTRESS_SUPPORT and all(
+            self.table.distress_words(r.split()) for r in first)
 
     def _match(self, text: str) -> str | None:
         wake = self.table.wake
