@@ -19,7 +19,6 @@ import numpy as np
 
 from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.listen.accept.echo_gate import EnergyLog
-from voice_coach.listen.audio_ring import AudioRing
 from voice_coach.listen.echo.aec import LATENCY_SAMPLES, EchoCanceller
 from voice_coach.listen.echo.coherence import coherent_share
 from voice_coach.listen.echo.delay_line import DelayLine
@@ -99,8 +98,9 @@ class EchoFrontEnd:
         self._untrusted = 0  # coach-alone samples heard since the linear canceller lost trust
         self._at = 0  # cleaned samples produced so far
         self._spans: deque[list[int]] = deque(maxlen=20)  # cleaned-clock spans untrusted
-        self._recent = (AudioRing(COHERENCE_S), AudioRing(COHERENCE_S))  # mic, linear output
-        self._voice_checked = -round(COHERENCE_S * RATE)  # cleaned sample of the last judgement
+        size = round(COHERENCE_S * RATE)
+        self._recent = np.zeros((2, size), np.float32)  # last mic and linear output
+        self._voice_checked = -size  # cleaned sample of the last coherence judgement
         self._voice = False
 
     def process(self, mic: np.ndarray, reference: np.ndarray,
@@ -143,17 +143,16 @@ class EchoFrontEnd:
         """Whether what the linear canceller leaves is mostly unrelated to its echo estimate:
         someone talking over the coach (coherence.py)."""
         if self._at - self._voice_checked >= COHERENCE_EVERY_S * RATE:
-            held = self._recent[0].total
-            mic, linear = (ring.read(held - round(COHERENCE_S * RATE), held)
-                           for ring in self._recent)
+            mic, linear = self._recent
             share = coherent_share(linear, mic - linear)
             self._voice, self._voice_checked = share < VOICE_OVER_COACH_SHARE, self._at
             log.debug("linear output coherent with its echo estimate: %.2f", share)
         return self._voice
 
     def _check_linear(self, mic: np.ndarray, linear: np.ndarray, gate: np.ndarray) -> None:
-        self._recent[0].add(mic)
-        self._recent[1].add(linear)
+        keep = min(len(mic), self._recent.shape[1])
+        self._recent = np.roll(self._recent, -keep, axis=1)
+        self._recent[0, -keep:], self._recent[1, -keep:] = mic[-keep:], linear[-keep:]
         n = len(mic) // CHECK_FRAME * CHECK_FRAME
         energy = [np.sum(np.square(x[:n].reshape(-1, CHECK_FRAME), dtype=np.float64), axis=1)
                   for x in (mic, linear, gate)]
