@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from listen_scene import NoiselessPiper
 
-from voice_coach.listen.echo import front_end
 from voice_coach.listen.echo.align import EchoAligner
 from voice_coach.listen.echo.delay import DelayEstimator
 from voice_coach.listen.echo.front_end import UNTRUSTED_MARGIN_S, EchoFrontEnd
@@ -19,8 +18,7 @@ from voice_coach.listen.engines.engine import Engine
 from voice_coach.listen.listener import Listener
 from voice_coach.listen.phrases import load_language
 from voice_coach.listen.resample import resample
-from voice_coach.sim.room import RoomParams, Utterance, render, render_scene
-from voice_coach.sim.speakers import UserVoices
+from voice_coach.sim.room import RoomParams, render
 
 RATE = 16000
 BLOCK = 320
@@ -167,59 +165,3 @@ def test_the_listener_follows_a_restart_without_losing_the_room(
     removed = 10 * np.log10(np.sum(np.square(mic[tail], dtype=np.float64))
                             / np.sum(np.square(cleaned[tail], dtype=np.float64)))
     assert removed >= 10.0
-
-
-def trust_over_time(mic: np.ndarray, reference: np.ndarray) -> list[tuple[float, bool]]:
-    """(time, trusted) after each block of a front end fed ``mic`` and ``reference``."""
-    front = EchoFrontEnd()
-    out = []
-    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
-        front.process(mic[i:i + BLOCK], reference[i:i + BLOCK])
-        out.append((i / RATE, front.linear_trusted))
-    return out
-
-
-@pytest.fixture(scope="module")
-def loud_user(coach16: np.ndarray, user_voices: UserVoices) -> tuple[np.ndarray, list]:
-    """The coach in the room with a person saying cries over its second half, 6 dB louder."""
-    cries = ("stop, it hurts", "ow, stop", "please stop", "that hurts, stop", "no, stop")
-    start = len(coach16) / RATE / 2
-    utterances = [Utterance(start + 2.5 * k, user_voices.say(c, "festival:kal"),
-                            user_to_echo_db=6.0) for k, c in enumerate(cries)]
-    return render_scene(coach16, RATE, utterances, ROOM)
-
-
-def test_a_loud_voice_over_the_coach_keeps_the_linear_canceller(
-        coach16: np.ndarray, loud_user: tuple[np.ndarray, list]) -> None:
-    mic, truth = loud_user
-    assert sum(t.during_echo for t in truth) >= 4
-    # AEC3 takes a loud user 30 dB down like the coach, and the linear output keeps the user:
-    # by the energies alone that is a canceller that removes too little (bench/LISTENING.md).
-    lost = [t for t, ok in trust_over_time(mic, coach16) if not ok]
-    assert lost == [], lost[:5]
-
-
-def test_without_the_coherence_the_loud_voice_costs_the_trust(
-        coach16: np.ndarray, loud_user: tuple[np.ndarray, list],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The previous test can fail: taking every low removal for the coach loses the trust.
-    monkeypatch.setattr(front_end, "VOICE_OVER_COACH_SHARE", 0.0)
-    mic, truth = loud_user
-    lost = [t for t, ok in trust_over_time(mic, coach16) if not ok]
-    assert any(u.start_s - 0.2 <= t <= u.end_s + 0.5 for t in lost for u in truth), lost[:5]
-
-
-@pytest.mark.parametrize("error_ms", [20.0, -12.0])
-def test_an_echo_moved_by_a_restart_still_costs_the_trust(
-        coach16: np.ndarray, error_ms: float) -> None:
-    # Without the aligner the linear canceller subtracts the coach where it no longer is:
-    # what it leaves is coherent with its own estimate, and it loses the trust as before.
-    mic = render(coach16, RATE, ROOM)
-    half = len(coach16) // 2 // BLOCK * BLOCK
-    error = round(error_ms / 1000 * RATE)
-    seen = np.concatenate([coach16[:half], coach16[half + error:] if error > 0
-                           else np.concatenate([np.zeros(-error, np.float32), coach16[half:]]),
-                           np.zeros(2 * BLOCK, np.float32)])[:len(mic)]
-    trust = trust_over_time(mic, seen)
-    assert all(ok for t, ok in trust if t < half / RATE)
-    assert any(not ok for t, ok in trust if half / RATE <= t < half / RATE + 3.0), error_ms

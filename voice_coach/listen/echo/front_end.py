@@ -20,7 +20,6 @@ import numpy as np
 from voice_coach.audio import LISTEN_RATE as RATE
 from voice_coach.listen.accept.echo_gate import EnergyLog
 from voice_coach.listen.echo.aec import LATENCY_SAMPLES, EchoCanceller
-from voice_coach.listen.echo.coherence import coherent_share
 from voice_coach.listen.echo.delay_line import DelayLine
 from voice_coach.listen.echo.linear_aec import LinearCanceller
 from voice_coach.listen.echo.onset import onset_signal
@@ -51,14 +50,6 @@ AUDIBLE_REFERENCE_RMS = 1e-3
 UNTRUSTED_MARGIN_S = 0.5
 """How long before the linear canceller lost trust the echo counts as moving already: it
 loses trust only once its running energies show it (``untrusted_during``), s."""
-VOICE_OVER_COACH_SHARE = 0.3
-"""A linear canceller removing too little keeps its trust while less than this share of what
-it leaves is coherent with its own echo estimate (coherence.py): that is a person talking
-over the coach, not the coach it failed to remove. Measured: bench/LISTENING.md."""
-COHERENCE_S = 1.0
-"""Seconds of the linear output and its echo estimate that judgement is made on."""
-COHERENCE_EVERY_S = 0.1
-"""It is made at most this often, s (a loud voice keeps the removal low for its length)."""
 ECHO_ONLY_DB = 30.0
 """How far below the mic AEC3's output must be for a frame to hold the coach alone."""
 CHECK_FRAME = 160
@@ -98,10 +89,6 @@ class EchoFrontEnd:
         self._untrusted = 0  # coach-alone samples heard since the linear canceller lost trust
         self._at = 0  # cleaned samples produced so far
         self._spans: deque[list[int]] = deque(maxlen=20)  # cleaned-clock spans untrusted
-        size = round(COHERENCE_S * RATE)
-        self._recent = np.zeros((2, size), np.float32)  # last mic and linear output
-        self._voice_checked = -size  # cleaned sample of the last coherence judgement
-        self._voice = False
 
     def process(self, mic: np.ndarray, reference: np.ndarray,
                 stamped: np.ndarray | None = None) -> Cleaned:
@@ -139,20 +126,7 @@ class EchoFrontEnd:
         margin = round(UNTRUSTED_MARGIN_S * RATE)
         return any(a - margin < end and start < b for a, b in self._spans)
 
-    def _voice_over_coach(self) -> bool:
-        """Whether what the linear canceller leaves is mostly unrelated to its echo estimate:
-        someone talking over the coach (coherence.py)."""
-        if self._at - self._voice_checked >= COHERENCE_EVERY_S * RATE:
-            mic, linear = self._recent
-            share = coherent_share(linear, mic - linear)
-            self._voice, self._voice_checked = share < VOICE_OVER_COACH_SHARE, self._at
-            log.debug("linear output coherent with its echo estimate: %.2f", share)
-        return self._voice
-
     def _check_linear(self, mic: np.ndarray, linear: np.ndarray, gate: np.ndarray) -> None:
-        keep = min(len(mic), self._recent.shape[1])
-        self._recent = np.roll(self._recent, -keep, axis=1)
-        self._recent[0, -keep:], self._recent[1, -keep:] = mic[-keep:], linear[-keep:]
         n = len(mic) // CHECK_FRAME * CHECK_FRAME
         energy = [np.sum(np.square(x[:n].reshape(-1, CHECK_FRAME), dtype=np.float64), axis=1)
                   for x in (mic, linear, gate)]
@@ -164,8 +138,7 @@ class EchoFrontEnd:
         if not np.any(alone):
             return
         removed = 10 * np.log10(self._energy[0] / max(self._energy[1], 1e-20))
-        if self.linear_trusted and removed < LINEAR_MIN_REMOVED_DB \
-                and not self._voice_over_coach():
+        if self.linear_trusted and removed < LINEAR_MIN_REMOVED_DB:
             self.linear_trusted = False
             log.info("the linear echo canceller removes %.1f dB of the coach: not trusted",
                      removed)
